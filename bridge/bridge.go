@@ -1,0 +1,218 @@
+package bridge
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// Event is one accepted message handed to a handler.
+type Event struct {
+	Channel string
+	Pattern string // the PSUBSCRIBE pattern that matched, if any
+	Envelope
+	RecvNs int64 // our clock when the message was read off the socket, ns since epoch
+	Size   int   // bytes on the wire
+
+	// Collision is set when the message bears our instance ID but another
+	// boot: another process uses our ID. It is still delivered — the data is
+	// real — and counted in Stats.Collisions.
+	Collision bool
+	Seq       SeqVerdict
+}
+
+// Malformed describes a refused message. It never reaches a handler.
+type Malformed struct {
+	Channel string
+	Reason  Reason
+	Source  string // when it could be read
+	Size    int
+	RecvNs  int64
+}
+
+// Handler receives events. Handlers run on the bridge's dispatcher
+// goroutine, one event at a time, in arrival order; a slow handler fills the
+// queue (see Config.QueueSize). A panic in a handler is recovered and counted.
+type Handler func(Event)
+
+// Bridge is one instance on the event bridge.
+type Bridge struct {
+	cfg            Config
+	boot           string
+	client         *redis.Client
+	setNameRefused atomic.Bool
+	pub            publisher
+
+	hmu         sync.Mutex
+	handlers    []Handler
+	control     []Handler
+	onMalformed []func(Malformed)
+	extra       []string // channels added before Start (the control channel)
+
+	mu      sync.Mutex // guards c and tracker
+	c       counters
+	tracker *seqTracker
+
+	queue    chan rawMsg
+	started  atomic.Bool
+	closed   atomic.Bool
+	cancel   context.CancelFunc
+	runWG    sync.WaitGroup // the subscription loop
+	dispWG   sync.WaitGroup // the dispatcher
+	ready    chan struct{}
+	readyErr error
+	closeErr error
+	once     sync.Once
+}
+
+type rawMsg struct {
+	channel, pattern, payload string
+	recvNs                    int64
+}
+
+// New validates cfg and builds a bridge. It does no I/O: Start connects.
+func New(cfg Config) (*Bridge, error) {
+	cfg = cfg.withDefaults()
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	b := &Bridge{cfg: cfg, boot: NewBoot(), tracker: newSeqTracker(), ready: make(chan struct{})}
+	client, err := newClient(cfg, &b.setNameRefused)
+	if err != nil {
+		return nil, err
+	}
+	b.client = client
+	b.pub.chans = make(map[string]*pubChannel)
+	b.c.state, b.c.stateSince = StateConnecting, time.Now()
+	b.c.collidingBoots = make(map[string]struct{})
+	b.c.malformedByChannel = make(map[string]map[Reason]uint64)
+	b.queue = make(chan rawMsg, cfg.QueueSize)
+	return b, nil
+}
+
+// InstanceID is this instance's ID on the wire.
+func (b *Bridge) InstanceID() string { return b.cfg.InstanceID }
+
+// Boot is this process's boot ID.
+func (b *Bridge) Boot() string { return b.boot }
+
+// Config returns the bridge's configuration with defaults applied.
+func (b *Bridge) Config() Config { return b.cfg }
+
+// Redis returns the bridge's command client (not the subscription).
+func (b *Bridge) Redis() *redis.Client { return b.client }
+
+// Handle adds a handler for ordinary events. It must be called before Start.
+func (b *Bridge) Handle(h Handler) { b.addHandler(&b.handlers, h) }
+
+// HandleControl adds a handler for bridgescope's control messages
+// (types starting "bridgescope.") on the data channels and on the control
+// channel, which the bridge then subscribes to as well. Before Start only.
+func (b *Bridge) HandleControl(h Handler) {
+	b.addHandler(&b.control, h)
+	b.hmu.Lock()
+	defer b.hmu.Unlock()
+	ctl := b.cfg.ControlChannel()
+	for _, ch := range append(b.cfg.Channels, b.extra...) {
+		if ch == ctl {
+			return
+		}
+	}
+	b.extra = append(b.extra, ctl)
+}
+
+// OnMalformed adds a callback for refused messages. Before Start only.
+func (b *Bridge) OnMalformed(f func(Malformed)) {
+	b.hmu.Lock()
+	defer b.hmu.Unlock()
+	b.mustNotBeStarted()
+	b.onMalformed = append(b.onMalformed, f)
+}
+
+func (b *Bridge) addHandler(list *[]Handler, h Handler) {
+	b.hmu.Lock()
+	defer b.hmu.Unlock()
+	b.mustNotBeStarted()
+	*list = append(*list, h)
+}
+
+func (b *Bridge) mustNotBeStarted() {
+	if b.started.Load() {
+		panic("bridge: handlers must be added before Start")
+	}
+}
+
+// Start connects, subscribes, and returns once Redis has confirmed every
+// subscription — only then will a message published anywhere reach this
+// instance. It fails if that does not happen before ctx ends or within
+// DialTimeout+CommandTimeout; after a successful Start the bridge
+// reconnects by itself until Close.
+func (b *Bridge) Start(ctx context.Context) error {
+	if !b.started.CompareAndSwap(false, true) {
+		return errors.New("bridge: already started")
+	}
+	runCtx, cancel := context.WithCancel(context.Background())
+	b.cancel = cancel
+	b.dispWG.Add(1)
+	go b.dispatch()
+	if b.cfg.DisableSubscription {
+		b.setState(StateConnected, nil)
+		close(b.ready)
+		return b.ping(ctx)
+	}
+	b.runWG.Add(1)
+	go b.run(runCtx)
+	wait := time.NewTimer(b.cfg.DialTimeout + b.cfg.CommandTimeout)
+	defer wait.Stop()
+	select {
+	case <-b.ready:
+		return b.readyErr
+	case <-ctx.Done():
+		return fmt.Errorf("bridge: start: %w", ctx.Err())
+	case <-wait.C:
+		st := b.Stats()
+		return fmt.Errorf("bridge: start: not subscribed after %v: %s", b.cfg.DialTimeout+b.cfg.CommandTimeout, st.LastError)
+	}
+}
+
+func (b *Bridge) ping(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, b.cfg.DialTimeout)
+	defer cancel()
+	if err := b.client.Ping(ctx).Err(); err != nil {
+		return fmt.Errorf("bridge: connect %s: %w", b.cfg.Conn.Redacted(), err)
+	}
+	return nil
+}
+
+// Close stops the bridge: it unsubscribes, lets the handlers finish what
+// was queued, and closes the connections. It is safe to call more than once.
+func (b *Bridge) Close() error {
+	b.once.Do(func() {
+		b.closed.Store(true)
+		if b.cancel != nil {
+			b.cancel()
+			b.runWG.Wait()
+			close(b.queue) // the dispatcher drains what is queued, then exits
+			b.dispWG.Wait()
+		}
+		b.setState(StateClosed, nil)
+		b.closeErr = b.client.Close()
+	})
+	return b.closeErr
+}
+
+func (b *Bridge) setState(s ConnState, err error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if err != nil {
+		b.c.lastError = scrub(err.Error(), b.cfg.Conn.URL)
+	}
+	if b.c.state != s {
+		b.c.state, b.c.stateSince = s, time.Now()
+	}
+}

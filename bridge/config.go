@@ -1,0 +1,157 @@
+package bridge
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"strings"
+	"time"
+)
+
+// Defaults for Config. Every one is documented where it applies.
+const (
+	DefaultPrefix         = "bridge:"
+	DefaultChannel        = "bridge:events"
+	DefaultMaxPayload     = 1 << 20 // 1 MiB
+	DefaultDialTimeout    = 5 * time.Second
+	DefaultCommandTimeout = 3 * time.Second
+	DefaultPingInterval   = time.Second
+	DefaultQueueSize      = 8192
+	DefaultBackoffMin     = 100 * time.Millisecond
+	DefaultBackoffMax     = 5 * time.Second
+	// ControlTypePrefix marks bridgescope's own messages (probes, acks, stats).
+	// They are never handed to ordinary handlers.
+	ControlTypePrefix = "bridgescope."
+)
+
+// Config configures a Bridge. The zero value of every field means its
+// documented default, so Config{} plus an instance ID is a working bridge on
+// redis://127.0.0.1:6379.
+type Config struct {
+	// Conn says how to reach Redis (URL, TLS, credentials).
+	Conn ConnConfig
+
+	// Prefix of bridgescope's channels: the control channel is Prefix+"bridgescope".
+	// Default "bridge:".
+	Prefix string
+
+	// Channels to subscribe to, full names. A name containing *, ? or [ is a
+	// pattern and is subscribed with PSUBSCRIBE. Default ["bridge:events"].
+	Channels []string
+
+	// InstanceID names this instance on the wire ("source"). Any string.
+	// Default "<hostname>-<pid>". Two processes must never share one: the
+	// bridge reports it as a collision.
+	InstanceID string
+
+	// DisablePublishing and DisableSubscription are the seed's roles:
+	// the WebSocket host only publishes, bots only subscribe.
+	DisablePublishing   bool
+	DisableSubscription bool
+
+	// MaxPayload is the largest message accepted or sent, in bytes.
+	// Default 1 MiB. Larger incoming messages are counted as "oversize".
+	MaxPayload int
+
+	// DialTimeout bounds connecting to Redis. Default 5s.
+	DialTimeout time.Duration
+	// CommandTimeout bounds one PUBLISH or SUBSCRIBE round trip. Default 3s.
+	CommandTimeout time.Duration
+	// PingInterval is how long the subscription may be idle before the
+	// liveness check sends a PING over it. Default 1s.
+	PingInterval time.Duration
+	// PingTimeout is how long the subscription may stay silent (no message,
+	// no PONG) before it is declared dead and resubscribed. Default 3×PingInterval.
+	PingTimeout time.Duration
+	// BackoffMin and BackoffMax bound the reconnect backoff (doubling, with
+	// jitter). Defaults 100ms and 5s.
+	BackoffMin, BackoffMax time.Duration
+
+	// QueueSize bounds the queue between the socket reader and the handlers.
+	// Default 8192 messages.
+	QueueSize int
+	// DropWhenFull makes a full queue drop (and count) messages instead of
+	// blocking the reader. Blocking is the default: Redis then buffers, and
+	// its output-buffer limit decides, visibly.
+	DropWhenFull bool
+	// DeliverDuplicates hands messages whose seq was already seen to the
+	// handlers (flagged Dup). By default they are counted and dropped.
+	DeliverDuplicates bool
+
+	// Logger receives the bridge's own log lines. Default: discarded.
+	Logger *slog.Logger
+}
+
+// withDefaults returns a copy of c with every zero field set to its default.
+func (c Config) withDefaults() Config {
+	if c.Prefix == "" {
+		c.Prefix = DefaultPrefix
+	}
+	if len(c.Channels) == 0 {
+		c.Channels = []string{DefaultChannel}
+	}
+	if c.InstanceID == "" {
+		c.InstanceID = DefaultInstanceID()
+	}
+	if c.MaxPayload <= 0 {
+		c.MaxPayload = DefaultMaxPayload
+	}
+	c.DialTimeout = orDuration(c.DialTimeout, DefaultDialTimeout)
+	c.CommandTimeout = orDuration(c.CommandTimeout, DefaultCommandTimeout)
+	c.PingInterval = orDuration(c.PingInterval, DefaultPingInterval)
+	c.PingTimeout = orDuration(c.PingTimeout, 3*c.PingInterval)
+	c.BackoffMin = orDuration(c.BackoffMin, DefaultBackoffMin)
+	c.BackoffMax = orDuration(c.BackoffMax, DefaultBackoffMax)
+	if c.QueueSize <= 0 {
+		c.QueueSize = DefaultQueueSize
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	return c
+}
+
+func (c Config) validate() error {
+	var errs []error
+	if c.DisablePublishing && c.DisableSubscription {
+		errs = append(errs, errors.New("publishing and subscription are both disabled"))
+	}
+	for _, ch := range c.Channels {
+		if strings.TrimSpace(ch) == "" {
+			errs = append(errs, errors.New("empty channel name"))
+		}
+	}
+	if c.PingTimeout < c.PingInterval {
+		errs = append(errs, fmt.Errorf("ping timeout %v is shorter than ping interval %v", c.PingTimeout, c.PingInterval))
+	}
+	if c.BackoffMax < c.BackoffMin {
+		errs = append(errs, fmt.Errorf("backoff max %v is below backoff min %v", c.BackoffMax, c.BackoffMin))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("bridge: config: %w", err)
+	}
+	return nil
+}
+
+// ControlChannel is the channel bridgescope's acks and stats travel on.
+func (c Config) ControlChannel() string { return c.withDefaults().Prefix + "bridgescope" }
+
+// DefaultInstanceID is "<hostname>-<pid>", the default instance ID.
+func DefaultInstanceID() string {
+	host, err := os.Hostname()
+	if err != nil || host == "" {
+		host = "host"
+	}
+	return fmt.Sprintf("%s-%d", host, os.Getpid())
+}
+
+// IsPattern reports whether a channel name is a PSUBSCRIBE glob.
+func IsPattern(ch string) bool { return strings.ContainsAny(ch, "*?[") }
+
+func orDuration(d, def time.Duration) time.Duration {
+	if d <= 0 {
+		return def
+	}
+	return d
+}

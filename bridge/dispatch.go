@@ -1,0 +1,101 @@
+package bridge
+
+import (
+	"fmt"
+	"time"
+)
+
+// dispatch decodes, accounts for and delivers queued messages, one at a
+// time, until Close closes the queue.
+func (b *Bridge) dispatch() {
+	defer b.dispWG.Done()
+	b.hmu.Lock()
+	handlers, control, onMal := b.handlers, b.control, b.onMalformed
+	b.hmu.Unlock()
+	for raw := range b.queue {
+		ev, mal, ok := b.accept(raw)
+		switch {
+		case mal != nil:
+			for _, f := range onMal {
+				b.callMalformed(f, *mal)
+			}
+		case !ok:
+		case ev.IsControl():
+			for _, h := range control {
+				b.call(h, ev)
+			}
+		default:
+			for _, h := range handlers {
+				b.call(h, ev)
+			}
+		}
+	}
+}
+
+// accept decodes one message and does its accounting. It returns the event
+// to deliver, or the reason it was refused, or ok=false for a message that
+// is accounted for but not delivered (our own echo, a dropped duplicate).
+func (b *Bridge) accept(raw rawMsg) (ev Event, mal *Malformed, ok bool) {
+	now := time.Unix(0, raw.recvNs)
+	env, reason := Decode(raw.payload, b.cfg.MaxPayload, now.UnixMilli())
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if reason != "" {
+		b.c.countMalformed(raw.channel, reason)
+		return ev, &Malformed{Channel: raw.channel, Reason: reason, Source: env.Source, Size: len(raw.payload), RecvNs: raw.recvNs}, false
+	}
+	ev = Event{Channel: raw.channel, Pattern: raw.pattern, Envelope: env, RecvNs: raw.recvNs, Size: len(raw.payload)}
+	if env.Source == b.cfg.InstanceID {
+		if env.Boot == b.boot {
+			b.c.echoes++
+			return ev, nil, false
+		}
+		ev.Collision = true
+		b.c.collisions++
+		if len(b.c.collidingBoots) < 64 {
+			b.c.collidingBoots[env.Boot] = struct{}{}
+		}
+	}
+	if env.Seq > 0 {
+		ev.Seq = b.tracker.observe(StreamKey{env.Source, env.Boot, raw.channel}, env.Seq, now)
+		if ev.Seq.Dup {
+			b.c.duplicates++
+			if !b.cfg.DeliverDuplicates {
+				return ev, nil, false
+			}
+		}
+		if ev.Seq.Late {
+			b.c.late++
+		}
+	}
+	if env.IsControl() {
+		b.c.control++
+		return ev, nil, true
+	}
+	b.c.received++
+	if ev.Collision {
+		b.c.selfReceived++
+	}
+	return ev, nil, true
+}
+
+// call runs a handler, recovering and counting a panic: one bad handler
+// must not stop delivery to the others.
+func (b *Bridge) call(h Handler, ev Event) {
+	defer b.recoverHandler()
+	h(ev)
+}
+
+func (b *Bridge) callMalformed(f func(Malformed), m Malformed) {
+	defer b.recoverHandler()
+	f(m)
+}
+
+func (b *Bridge) recoverHandler() {
+	if r := recover(); r != nil {
+		b.mu.Lock()
+		b.c.handlerPanics++
+		b.mu.Unlock()
+		b.cfg.Logger.Error("bridge: handler panicked", "instance", b.cfg.InstanceID, "panic", fmt.Sprint(r))
+	}
+}

@@ -1,0 +1,100 @@
+package bridge
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+)
+
+// ErrPublishingDisabled is returned by Publish on a subscribe-only bridge.
+var ErrPublishingDisabled = errors.New("bridge: publishing is disabled")
+
+// ErrTooLarge is returned by Publish for a message above Config.MaxPayload.
+var ErrTooLarge = errors.New("bridge: message exceeds max payload")
+
+// publisher numbers messages per channel and counts what it sent.
+type publisher struct {
+	mu     sync.Mutex
+	chans  map[string]*pubChannel
+	errors uint64
+	buf    []byte
+}
+
+type pubChannel struct {
+	seq       uint64
+	published uint64
+}
+
+func (p *publisher) counts() (map[string]uint64, uint64) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	m := make(map[string]uint64, len(p.chans))
+	for ch, c := range p.chans {
+		m[ch] = c.published
+	}
+	return m, p.errors
+}
+
+// encode assigns the next seq of channel and encodes env into a fresh
+// buffer. A message too large is refused before it takes a seq, so it
+// leaves no gap behind.
+func (p *publisher) encode(channel string, env *Envelope, max int) ([]byte, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	c := p.chans[channel]
+	if c == nil {
+		c = &pubChannel{}
+		p.chans[channel] = c
+	}
+	env.Seq = c.seq + 1
+	p.buf = AppendEnvelope(p.buf[:0], env)
+	if len(p.buf) > max {
+		p.errors++
+		return nil, fmt.Errorf("%w: %d > %d bytes on %s", ErrTooLarge, len(p.buf), max, channel)
+	}
+	c.seq++
+	return append([]byte(nil), p.buf...), nil
+}
+
+func (p *publisher) done(channel string, err error) {
+	p.mu.Lock()
+	if err != nil {
+		p.errors++
+	} else {
+		p.chans[channel].published++
+	}
+	p.mu.Unlock()
+}
+
+// Publish sends one event of type typ on channel and returns the envelope
+// as sent. data is any JSON-encodable value, or json.RawMessage. A PUBLISH
+// that fails is not retried (it may have been delivered): its seq stays
+// used, so receivers count it as lost unless it did arrive.
+func (b *Bridge) Publish(ctx context.Context, channel, typ string, data any) (Envelope, error) {
+	if b.cfg.DisablePublishing {
+		return Envelope{}, ErrPublishingDisabled
+	}
+	raw, err := MarshalData(data)
+	if err != nil {
+		return Envelope{}, err
+	}
+	now := time.Now()
+	env := Envelope{
+		Type: typ, Data: raw, Timestamp: now.UnixMilli(), Source: b.cfg.InstanceID,
+		Boot: b.boot, SentNs: now.UnixNano(),
+	}
+	msg, err := b.pub.encode(channel, &env, b.cfg.MaxPayload)
+	if err != nil {
+		return env, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, b.cfg.CommandTimeout)
+	defer cancel()
+	err = b.client.Publish(ctx, channel, msg).Err()
+	b.pub.done(channel, err)
+	if err != nil {
+		return env, fmt.Errorf("bridge: publish %s: %w", channel, err)
+	}
+	return env, nil
+}

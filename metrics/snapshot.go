@@ -1,0 +1,140 @@
+package metrics
+
+import "time"
+
+// Snapshot is one immutable view of everything the observer knows, taken on a
+// refresh tick. The dashboard, the headless printer and the JSON/Markdown
+// reporters all read this one value, so they can never disagree.
+type Snapshot struct {
+	At        time.Time `json:"at"`
+	Started   time.Time `json:"started"`
+	Observer  string    `json:"observer"`
+	Redis     string    `json:"redis"` // always redacted
+	Transport string    `json:"transport"`
+
+	// Conn is the observer's own subscription state: "connected",
+	// "connecting" or "disconnected"; ConnSince is when it entered it.
+	Conn      string    `json:"conn"`
+	ConnSince time.Time `json:"connSince"`
+
+	ProbeRate     float64  `json:"probeRate"` // probes per second per probed channel
+	Paused        bool     `json:"paused"`
+	ProbeChannels []string `json:"probeChannels"`
+	Channels      []string `json:"channels"`
+
+	Instances []InstanceRow `json:"instances"`
+	Sources   []SourceRow   `json:"sources"`
+
+	Alerts  []Alert       `json:"alerts"`  // active (level > OK), worst first
+	History []AlertChange `json:"history"` // recent state changes, newest first
+
+	// Chart holds the per-second RTT of all instances together over the
+	// last 60 s, oldest first; NaN marks a second without samples.
+	Chart Series `json:"chart"`
+
+	Malformed         int64            `json:"malformed"`
+	MalformedByReason map[string]int64 `json:"malformedByReason"`
+
+	// Notes are degraded features and other facts the user must see,
+	// e.g. "CLIENT LIST refused (NOPERM): output-buffer warnings off".
+	Notes []string `json:"notes,omitempty"`
+}
+
+// Series is a per-second latency history in microseconds, oldest first.
+type Series struct {
+	P50 []float64 `json:"p50Us"`
+	P99 []float64 `json:"p99Us"`
+}
+
+// Percentiles are latency percentiles in microseconds.
+type Percentiles struct {
+	Count int64   `json:"count"`
+	Min   float64 `json:"min"`
+	Avg   float64 `json:"avg"`
+	P50   float64 `json:"p50"`
+	P95   float64 `json:"p95"`
+	P99   float64 `json:"p99"`
+	Max   float64 `json:"max"`
+}
+
+// Bucket is one bar of a latency distribution: Count samples at or below
+// UpToUs (and above the previous bucket's bound).
+type Bucket struct {
+	UpToUs float64 `json:"upToUs"`
+	Count  int64   `json:"count"`
+}
+
+// InstanceRow is what the observer knows of one cooperating instance (one
+// that acks probes and reports stats).
+type InstanceRow struct {
+	ID   string `json:"id"`
+	Boot string `json:"boot"`
+	Role string `json:"role"` // "agent", "publisher", "subscriber", "bridge"
+
+	Delivery    float64 `json:"delivery"` // percent of probes acked, whole session
+	Delivery10s float64 `json:"delivery10s"`
+	Delivery1m  float64 `json:"delivery1m"`
+	ProbesSent  int64   `json:"probesSent"` // probes resolved since the instance joined
+	Acked       int64   `json:"acked"`
+
+	RTT    Percentiles `json:"rttUs"`    // round trip, session
+	RTT10s Percentiles `json:"rtt10sUs"` // round trip, last 10 s
+	Dist   []Bucket    `json:"-"`        // RTT distribution for the detail view
+	Chart  Series      `json:"-"`        // per-second RTT over the last 60 s
+
+	Lost       int64 `json:"lost"`
+	Duplicates int64 `json:"duplicates"`
+	Late       int64 `json:"late"`
+
+	// From the instance's own stats reports.
+	SelfReceived int64 `json:"selfReceived"`
+	Collisions   int64 `json:"collisions"`
+	Errors       int64 `json:"errors"`
+	Reconnects   int64 `json:"reconnects"`
+	Drops        int64 `json:"drops"`
+	Malformed    int64 `json:"malformed"`
+
+	ClockOffsetUs float64       `json:"clockOffsetUs"`
+	LastSeen      time.Time     `json:"lastSeen"`
+	LastSeenMs    int64         `json:"lastSeenMs"` // ms since LastSeen, at Snapshot.At
+	Left          bool          `json:"left"`       // sent a final stats report
+	State         Level         `json:"state"`
+	Recent        []AlertChange `json:"-"` // this instance's recent state changes
+}
+
+// SourceRow is what the observer sees passively of one publisher on the
+// data channels, cooperating or not.
+type SourceRow struct {
+	ID         string  `json:"id"`
+	Events     int64   `json:"events"`
+	RatePerSec float64 `json:"ratePerSec"`
+	Gaps       int64   `json:"gaps"`
+	Duplicates int64   `json:"duplicates"`
+	Reorders   int64   `json:"reorders"`
+	Malformed  int64   `json:"malformed"`
+	Boots      int     `json:"boots"` // distinct boots seen: >1 live at once is a collision
+	// OneWay is publisher-clock to observer-clock latency: skew-prone.
+	OneWay   Percentiles `json:"oneWayUs"`
+	HasSeq   bool        `json:"hasSeq"` // false for the seed's plain envelopes
+	LastSeen time.Time   `json:"lastSeen"`
+}
+
+// Alert is an active alert.
+type Alert struct {
+	Rule     string    `json:"rule"`
+	Instance string    `json:"instance"` // "" for observer-wide rules
+	Level    Level     `json:"level"`
+	Since    time.Time `json:"since"`
+	Value    float64   `json:"value"`
+	Message  string    `json:"message"`
+}
+
+// AlertChange is one state change of one rule for one instance.
+type AlertChange struct {
+	At       time.Time `json:"at"`
+	Rule     string    `json:"rule"`
+	Instance string    `json:"instance"`
+	From     Level     `json:"from"`
+	To       Level     `json:"to"`
+	Value    float64   `json:"value"`
+}
