@@ -1,0 +1,300 @@
+package metrics
+
+import (
+	"math"
+	"sync"
+	"time"
+)
+
+// RegistryConfig configures a Registry.
+type RegistryConfig struct {
+	Observer, Redis, Transport string
+	Channels, ProbeChannels    []string
+	Thresholds                 Thresholds
+	// LateAfter is how long an instance has to ack a probe; an ack after
+	// that counts as late and the probe as lost. Default 2s.
+	LateAfter time.Duration
+}
+
+// ProbeKey identifies one probe the observer sent.
+type ProbeKey struct {
+	Channel string
+	Seq     uint64
+}
+
+// InstanceReport is one stats report of a cooperating instance, with
+// cumulative counters (since that instance's boot).
+type InstanceReport struct {
+	Role                             string
+	Final                            bool
+	State                            string
+	DisconnectedMs                   int64
+	SelfReceived, Collisions, Errors uint64
+	Reconnects, Drops, Malformed     uint64
+}
+
+// SourceEvent is one ordinary event seen passively on a data channel.
+type SourceEvent struct {
+	Source, Boot  string
+	HasSeq        bool
+	Gap           uint64
+	Dup, Late     bool
+	OneWay        time.Duration // publisher clock to ours; 0 when unknown
+	FromTimestamp bool          // OneWay comes from the ms timestamp only
+}
+
+// Registry accumulates everything the observer learns. Every Add-like call
+// is O(1) under one lock; derived values are computed in Snapshot.
+type Registry struct {
+	mu        sync.Mutex
+	cfg       RegistryConfig
+	started   time.Time
+	engine    *Engine
+	pending   map[ProbeKey]*pendingProbe
+	queue     []ProbeKey // pending probes in send order
+	resolved  map[ProbeKey]int64
+	resQueue  []resolvedProbe
+	instances map[string]*instance
+	sources   map[string]*source
+	all       *rttWindow
+	scratch   *Histogram
+
+	conn        string
+	connSince   time.Time
+	probeRate   float64
+	paused      bool
+	malformed   int64
+	malformedBy map[string]int64
+	notes       map[string]string
+}
+
+type pendingProbe struct {
+	sentNs int64
+	acked  map[string]struct{}
+}
+
+type resolvedProbe struct {
+	key    ProbeKey
+	expiry int64
+}
+
+// maxRows bounds instances and sources: hostile input must not grow memory.
+const maxRows = 1024
+
+// NewRegistry returns an empty registry.
+func NewRegistry(cfg RegistryConfig, now time.Time) *Registry {
+	if cfg.LateAfter <= 0 {
+		cfg.LateAfter = 2 * time.Second
+	}
+	r := &Registry{cfg: cfg, started: now, engine: NewEngine(cfg.Thresholds.Rules(), DefaultHistoryCap)}
+	r.clear()
+	r.conn, r.connSince = "connecting", now
+	return r
+}
+
+func (r *Registry) clear() {
+	r.pending = make(map[ProbeKey]*pendingProbe)
+	r.queue = nil
+	r.resolved = make(map[ProbeKey]int64)
+	r.resQueue = nil
+	r.instances = make(map[string]*instance)
+	r.sources = make(map[string]*source)
+	r.all = newRTTWindow()
+	r.scratch = NewCoarseHistogram()
+	r.malformed = 0
+	r.malformedBy = make(map[string]int64)
+	if r.notes == nil {
+		r.notes = make(map[string]string)
+	}
+}
+
+// Reset forgets every measurement and alert: a fresh start of the windows.
+// Connection state and notes stay.
+func (r *Registry) Reset(now time.Time) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.clear()
+	r.engine.Reset()
+	r.started = now
+}
+
+// SetConn records the observer's own subscription state.
+func (r *Registry) SetConn(state string, since time.Time) {
+	r.mu.Lock()
+	r.conn, r.connSince = state, since
+	r.mu.Unlock()
+}
+
+// SetProbing records the probe rate and pause state, for the header.
+func (r *Registry) SetProbing(rate float64, paused bool) {
+	r.mu.Lock()
+	r.probeRate, r.paused = rate, paused
+	r.mu.Unlock()
+}
+
+// Note sets (or, with text "", clears) a note shown to the user under key.
+func (r *Registry) Note(key, text string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if text == "" {
+		delete(r.notes, key)
+		return
+	}
+	r.notes[key] = text
+}
+
+// ProbeSent records a probe the observer published.
+func (r *Registry) ProbeSent(k ProbeKey, sentNs int64) {
+	r.mu.Lock()
+	r.pending[k] = &pendingProbe{sentNs: sentNs}
+	r.queue = append(r.queue, k)
+	r.mu.Unlock()
+}
+
+// Ack records that instance id (boot) acked probe k; nowNs is when the
+// observer read the ack, instRecvNs when the instance read the probe.
+func (r *Registry) Ack(id, boot string, k ProbeKey, instRecvNs, nowNs int64) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	now := time.Unix(0, nowNs)
+	in := r.instance(id, boot, now)
+	if in == nil {
+		return
+	}
+	p := r.pending[k]
+	if p == nil {
+		if _, ok := r.resolved[k]; ok {
+			in.late++
+		}
+		return
+	}
+	if _, dup := p.acked[id]; dup {
+		in.dups++
+		return
+	}
+	if p.acked == nil {
+		p.acked = make(map[string]struct{}, 4)
+	}
+	p.acked[id] = struct{}{}
+	if p.sentNs < in.joinedNs {
+		return
+	}
+	rtt := time.Duration(nowNs - p.sentNs)
+	in.session.Record(rtt)
+	in.rtt.record(now, rtt)
+	r.all.record(now, rtt)
+	in.observeOffset(float64(instRecvNs-(p.sentNs+int64(rtt)/2)) / 1e3)
+}
+
+// DuplicateAck counts an ack message the bridge saw twice.
+func (r *Registry) DuplicateAck(id string) {
+	r.mu.Lock()
+	if in := r.instances[id]; in != nil {
+		in.dups++
+	}
+	r.mu.Unlock()
+}
+
+// Report records a stats report of instance id (boot).
+func (r *Registry) Report(id, boot string, rep InstanceReport, now time.Time) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	in := r.instance(id, boot, now)
+	if in == nil {
+		return
+	}
+	in.report(boot, rep, now)
+	if rep.Final {
+		r.engine.Forget(id)
+	}
+}
+
+// Malformed counts a refused message; source is "" when unreadable.
+func (r *Registry) Malformed(source, reason string, now time.Time) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.malformed++
+	if len(r.malformedBy) < maxRows {
+		r.malformedBy[reason]++
+	}
+	if source != "" {
+		if s := r.source(source, now); s != nil {
+			s.malformed++
+		}
+	}
+}
+
+// Event records an ordinary event seen on a data channel.
+func (r *Registry) Event(ev SourceEvent, now time.Time) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	s := r.source(ev.Source, now)
+	if s == nil {
+		return
+	}
+	s.observe(ev, now)
+}
+
+func (r *Registry) instance(id, boot string, now time.Time) *instance {
+	in := r.instances[id]
+	if in == nil {
+		if len(r.instances) >= maxRows {
+			return nil
+		}
+		in = newInstance(id, now)
+		r.instances[id] = in
+	}
+	in.heard(boot, now)
+	return in
+}
+
+func (r *Registry) source(id string, now time.Time) *source {
+	s := r.sources[id]
+	if s == nil {
+		if len(r.sources) >= maxRows {
+			return nil
+		}
+		s = &source{id: id, oneWay: NewCoarseHistogram(), boots: make(map[string]time.Time)}
+		r.sources[id] = s
+	}
+	return s
+}
+
+// resolve settles every probe older than LateAfter: acked or lost for each
+// instance that was there when it was sent.
+func (r *Registry) resolve(now time.Time) {
+	cut := now.Add(-r.cfg.LateAfter).UnixNano()
+	sec := now.Unix()
+	for len(r.queue) > 0 {
+		k := r.queue[0]
+		p := r.pending[k]
+		if p != nil && p.sentNs > cut {
+			break
+		}
+		r.queue = r.queue[1:]
+		delete(r.pending, k)
+		if p == nil {
+			continue
+		}
+		for id, in := range r.instances {
+			if in.left || p.sentNs < in.joinedNs {
+				continue
+			}
+			_, ok := p.acked[id]
+			in.resolve(sec, ok)
+		}
+		r.resolved[k] = now.Add(10 * time.Second).UnixNano()
+		r.resQueue = append(r.resQueue, resolvedProbe{k, now.Add(10 * time.Second).UnixNano()})
+	}
+	for len(r.resQueue) > 0 && r.resQueue[0].expiry < now.UnixNano() {
+		delete(r.resolved, r.resQueue[0].key)
+		r.resQueue = r.resQueue[1:]
+	}
+}
+
+func nanIfNone(num, den int64) float64 {
+	if den == 0 {
+		return math.NaN()
+	}
+	return 100 * float64(num) / float64(den)
+}

@@ -1,0 +1,118 @@
+package metrics
+
+import (
+	"maps"
+	"math"
+	"slices"
+	"time"
+)
+
+// Snapshot settles due probes, evaluates the alert rules and returns an
+// immutable view of everything the registry knows.
+func (r *Registry) Snapshot(now time.Time) Snapshot {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.resolve(now)
+	r.evaluate(now)
+	s := Snapshot{
+		At: now, Started: r.started, Observer: r.cfg.Observer, Redis: r.cfg.Redis, Transport: r.cfg.Transport,
+		Conn: r.conn, ConnSince: r.connSince, ProbeRate: r.probeRate, Paused: r.paused,
+		ProbeChannels: slices.Clone(r.cfg.ProbeChannels), Channels: slices.Clone(r.cfg.Channels),
+		Alerts: r.engine.Active(), History: r.engine.History(),
+		Chart: r.all.series(now.Unix()), Malformed: r.malformed, MalformedByReason: maps.Clone(r.malformedBy),
+	}
+	for _, k := range slices.Sorted(maps.Keys(r.notes)) {
+		s.Notes = append(s.Notes, r.notes[k])
+	}
+	for _, id := range slices.Sorted(maps.Keys(r.instances)) {
+		s.Instances = append(s.Instances, r.instanceRow(r.instances[id], now, s.History))
+	}
+	for _, id := range slices.Sorted(maps.Keys(r.sources)) {
+		s.Sources = append(s.Sources, r.sources[id].row(now))
+	}
+	return s
+}
+
+func (r *Registry) instanceRow(in *instance, now time.Time, history []AlertChange) InstanceRow {
+	sec := now.Unix()
+	w10, w60 := in.ring.sum(sec, windowSecs), in.ring.sum(sec, chartSecs)
+	row := InstanceRow{
+		ID: in.id, Boot: in.boot, Role: in.role,
+		Delivery: nanIfNone(in.acked, in.sent), Delivery10s: nanIfNone(w10.acked, w10.resolved),
+		Delivery1m: nanIfNone(w60.acked, w60.resolved), ProbesSent: in.sent, Acked: in.acked,
+		RTT: in.session.Summary(), RTT10s: in.rtt.window(sec, r.scratch),
+		Dist: in.session.Distribution(16), Chart: in.rtt.series(sec),
+		Lost: in.lost, Duplicates: in.dups, Late: in.late,
+		SelfReceived: int64(in.cum.SelfReceived), Collisions: int64(in.cum.Collisions),
+		Errors: int64(in.cum.Errors), Reconnects: int64(in.cum.Reconnects), Drops: int64(in.cum.Drops),
+		Malformed: int64(in.cum.Malformed), ClockOffsetUs: in.offsetUs,
+		LastSeen: in.lastSeen, LastSeenMs: now.Sub(in.lastSeen).Milliseconds(), Left: in.left,
+		State: r.engine.Level(in.id),
+	}
+	for _, c := range history {
+		if c.Instance == in.id && len(row.Recent) < 10 {
+			row.Recent = append(row.Recent, c)
+		}
+	}
+	return row
+}
+
+func (s *source) row(now time.Time) SourceRow {
+	sec := now.Unix()
+	w := s.ring.sum(sec, windowSecs)
+	live := 0
+	for _, at := range s.boots {
+		if now.Sub(at) <= 3*time.Second {
+			live++
+		}
+	}
+	return SourceRow{
+		ID: s.id, Events: s.events, RatePerSec: float64(w.events) / windowSecs,
+		Gaps: s.gaps, Duplicates: s.dups, Reorders: s.reorders, Malformed: s.malformed,
+		Boots: live, OneWay: s.oneWay.Summary(), HasSeq: s.hasSeq, LastSeen: s.lastSeen,
+	}
+}
+
+// evaluate feeds every rule its current value. Windowed values (last 10 s)
+// let an alert clear once the condition has passed; a rule with no data
+// this tick keeps its state.
+func (r *Registry) evaluate(now time.Time) {
+	e := r.engine
+	if r.conn == "connected" {
+		e.Observe(now, "redis_disconnected", "", 0)
+	} else {
+		e.Observe(now, "redis_disconnected", "", now.Sub(r.connSince).Seconds())
+	}
+	sec := now.Unix()
+	ids := slices.Sorted(maps.Keys(r.instances))
+	for _, id := range ids {
+		in := r.instances[id]
+		if in.left {
+			continue
+		}
+		w := in.ring.sum(sec, windowSecs)
+		observeOrSkip(e, now, "delivery", id, nanIfNone(w.acked, w.resolved))
+		p99 := math.NaN()
+		if rtt := in.rtt.window(sec, r.scratch); rtt.Count > 0 {
+			p99 = rtt.P99
+		}
+		observeOrSkip(e, now, "p99", id, p99)
+		e.Observe(now, "self_received", id, float64(w.self))
+		coll := float64(w.collisions)
+		if in.liveBoots(now) > 1 {
+			coll++ // two processes answer to this ID right now
+		}
+		e.Observe(now, "collision", id, coll)
+		e.Observe(now, "errors", id, float64(w.errors))
+		e.Observe(now, "silent", id, now.Sub(in.lastSeen).Seconds())
+		e.Observe(now, "redis_disconnected", id, in.disconnectedFor(now))
+	}
+}
+
+func observeOrSkip(e *Engine, now time.Time, rule, subject string, v float64) {
+	if math.IsNaN(v) {
+		e.Skip(rule, subject)
+		return
+	}
+	e.Observe(now, rule, subject, v)
+}
