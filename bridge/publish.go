@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 )
@@ -73,8 +74,15 @@ func (p *publisher) done(channel string, err error) {
 // that fails is not retried (it may have been delivered): its seq stays
 // used, so receivers count it as lost unless it did arrive.
 func (b *Bridge) Publish(ctx context.Context, channel, typ string, data any) (Envelope, error) {
-	if b.cfg.DisablePublishing {
-		return Envelope{}, ErrPublishingDisabled
+	return b.PublishTracked(ctx, channel, typ, data, nil)
+}
+
+// PublishTracked is Publish with a callback that sees the envelope once it
+// is numbered and stamped, before it goes on the wire: a reply to it can
+// then never arrive before the caller knows what it sent.
+func (b *Bridge) PublishTracked(ctx context.Context, channel, typ string, data any, sending func(Envelope)) (Envelope, error) {
+	if b.cfg.DisablePublishing && !strings.HasPrefix(typ, ControlTypePrefix) {
+		return Envelope{}, ErrPublishingDisabled // a subscribe-only bot still acks probes
 	}
 	raw, err := MarshalData(data)
 	if err != nil {
@@ -88,6 +96,9 @@ func (b *Bridge) Publish(ctx context.Context, channel, typ string, data any) (En
 	msg, err := b.pub.encode(channel, &env, b.cfg.MaxPayload)
 	if err != nil {
 		return env, err
+	}
+	if sending != nil {
+		sending(env)
 	}
 	ctx, cancel := context.WithTimeout(ctx, b.cfg.CommandTimeout)
 	defer cancel()

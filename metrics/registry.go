@@ -151,6 +151,14 @@ func (r *Registry) ProbeSent(k ProbeKey, sentNs int64) {
 	r.mu.Unlock()
 }
 
+// ProbeFailed withdraws a probe whose PUBLISH failed: it was never the
+// instances' to answer.
+func (r *Registry) ProbeFailed(k ProbeKey) {
+	r.mu.Lock()
+	delete(r.pending, k)
+	r.mu.Unlock()
+}
+
 // Ack records that instance id (boot) acked probe k; nowNs is when the
 // observer read the ack, instRecvNs when the instance read the probe.
 func (r *Registry) Ack(id, boot string, k ProbeKey, instRecvNs, nowNs int64) {

@@ -1,0 +1,235 @@
+package probe
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/bridgescope/bridgescope/bridge"
+	"github.com/bridgescope/bridgescope/metrics"
+)
+
+// ObserverConfig configures an Observer. Zero fields take the defaults of
+// every subcommand (DESIGN.md): channel bridge:events, 10 probes/s.
+type ObserverConfig struct {
+	Conn          bridge.ConnConfig
+	Prefix        string
+	Channels      []string // data channels and patterns to watch
+	ProbeChannels []string // where probes go; default: the plain data channels
+	ProbeRate     float64  // probes per second on each probe channel; default 10
+	ID            string   // default bridgescope-<hostname>-<pid>
+	Thresholds    metrics.Thresholds
+	Refresh       time.Duration // snapshot interval; default 250ms
+	LateAfter     time.Duration // an ack later than this is late; default 2s
+	Logger        *slog.Logger
+	// Bridge lets tests and the demo tune the observer's own bridge
+	// (liveness interval, timeouts); Conn, Channels, ID and Prefix win.
+	Bridge bridge.Config
+}
+
+// Probe rate bounds: the screen's +/- keys stay inside them.
+const (
+	MinProbeRate = 0.5
+	MaxProbeRate = 1000
+)
+
+// Observer joins the channels with its own instance ID, injects probes,
+// and turns acks, stats reports and passive traffic into snapshots.
+type Observer struct {
+	cfg ObserverConfig
+	b   *bridge.Bridge
+	reg *metrics.Registry
+
+	mu       sync.Mutex
+	rate     float64
+	paused   bool
+	rateChg  chan struct{}
+	probeID  uint64
+	snaps    chan metrics.Snapshot
+	cancel   context.CancelFunc
+	wg       sync.WaitGroup
+	stopOnce sync.Once
+}
+
+// NewObserver validates cfg and builds an observer; Start connects.
+func NewObserver(cfg ObserverConfig) (*Observer, error) {
+	if cfg.ID == "" {
+		host, _ := os.Hostname()
+		cfg.ID = fmt.Sprintf("bridgescope-%s-%d", host, os.Getpid())
+	}
+	if len(cfg.Channels) == 0 {
+		cfg.Channels = []string{bridge.DefaultChannel}
+	}
+	if len(cfg.ProbeChannels) == 0 {
+		for _, ch := range cfg.Channels {
+			if !bridge.IsPattern(ch) {
+				cfg.ProbeChannels = append(cfg.ProbeChannels, ch)
+			}
+		}
+	}
+	if len(cfg.ProbeChannels) == 0 {
+		return nil, fmt.Errorf("probe: every channel is a pattern: name the channels to probe with --probe-channels")
+	}
+	for _, ch := range cfg.ProbeChannels {
+		if bridge.IsPattern(ch) {
+			return nil, fmt.Errorf("probe: cannot probe pattern %q: name a channel with --probe-channels", ch)
+		}
+	}
+	if cfg.ProbeRate == 0 {
+		cfg.ProbeRate = 10
+	}
+	if cfg.ProbeRate < MinProbeRate || cfg.ProbeRate > MaxProbeRate {
+		return nil, fmt.Errorf("probe: probe rate %g/s outside %g..%g", cfg.ProbeRate, float64(MinProbeRate), float64(MaxProbeRate))
+	}
+	if cfg.Refresh <= 0 {
+		cfg.Refresh = 250 * time.Millisecond
+	}
+	bc := cfg.Bridge
+	bc.Conn, bc.Channels, bc.InstanceID, bc.Prefix, bc.Logger = cfg.Conn, cfg.Channels, cfg.ID, cfg.Prefix, cfg.Logger
+	bc.DeliverDuplicates = true // a duplicate ack is a finding, not noise
+	b, err := bridge.New(bc)
+	if err != nil {
+		return nil, err
+	}
+	o := &Observer{cfg: cfg, b: b, rate: cfg.ProbeRate, rateChg: make(chan struct{}, 1), snaps: make(chan metrics.Snapshot, 1)}
+	o.reg = metrics.NewRegistry(metrics.RegistryConfig{
+		Observer: cfg.ID, Redis: cfg.Conn.Redacted(), Transport: "pubsub",
+		Channels: cfg.Channels, ProbeChannels: cfg.ProbeChannels,
+		Thresholds: cfg.Thresholds, LateAfter: cfg.LateAfter,
+	}, time.Now())
+	o.reg.SetProbing(o.rate, false)
+	b.HandleControl(o.onControl)
+	b.Handle(o.onEvent)
+	b.OnMalformed(func(m bridge.Malformed) { o.reg.Malformed(m.Source, string(m.Reason), time.Unix(0, m.RecvNs)) })
+	return o, nil
+}
+
+// Start connects and subscribes (it fails if Redis cannot be reached), then
+// starts probing and taking snapshots until Stop.
+func (o *Observer) Start(ctx context.Context) error {
+	if err := o.b.Start(ctx); err != nil {
+		o.b.Close()
+		return err
+	}
+	runCtx, cancel := context.WithCancel(context.Background())
+	o.cancel = cancel
+	o.wg.Add(2)
+	go o.probeLoop(runCtx)
+	go o.snapshotLoop(runCtx)
+	return nil
+}
+
+// Stop ends probing, closes the bridge and the snapshot channel. Idempotent.
+func (o *Observer) Stop() {
+	o.stopOnce.Do(func() {
+		if o.cancel != nil {
+			o.cancel()
+			o.wg.Wait()
+		}
+		o.b.Close()
+		close(o.snaps)
+	})
+}
+
+// Snapshots delivers the latest snapshot every refresh; a slow reader gets
+// the newest, never a backlog. Closed by Stop.
+func (o *Observer) Snapshots() <-chan metrics.Snapshot { return o.snaps }
+
+// Snapshot takes a snapshot now.
+func (o *Observer) Snapshot() metrics.Snapshot {
+	o.syncConn()
+	return o.reg.Snapshot(time.Now())
+}
+
+// ID is the observer's instance ID.
+func (o *Observer) ID() string { return o.cfg.ID }
+
+func (o *Observer) syncConn() {
+	st := o.b.Stats()
+	o.reg.SetConn(string(st.State), st.StateSince)
+	if st.State != bridge.StateConnected && st.LastError != "" {
+		o.reg.Note("conn", "Redis: "+st.LastError)
+	} else {
+		o.reg.Note("conn", "")
+	}
+}
+
+func (o *Observer) snapshotLoop(ctx context.Context) {
+	defer o.wg.Done()
+	t := time.NewTicker(o.cfg.Refresh)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		s := o.Snapshot()
+		select { // replace an unread snapshot with the newer one
+		case <-o.snaps:
+		default:
+		}
+		o.snaps <- s
+	}
+}
+
+func (o *Observer) onControl(ev bridge.Event) {
+	switch ev.Type {
+	case TypeAck:
+		o.onAck(ev)
+	case TypeStats:
+		o.onStats(ev)
+	}
+}
+
+func (o *Observer) onAck(ev bridge.Event) {
+	var ack AckData
+	if json.Unmarshal(ev.Data, &ack) != nil {
+		o.reg.Malformed(ev.Source, "bad_ack", time.Unix(0, ev.RecvNs))
+		return
+	}
+	if ack.Probe.Source != o.cfg.ID || ack.Probe.Boot != o.b.Boot() {
+		return // another observer's probe
+	}
+	if ev.Seq.Dup {
+		o.reg.DuplicateAck(ev.Source)
+		return
+	}
+	o.reg.Ack(ev.Source, ev.Boot, metrics.ProbeKey{Channel: ack.Probe.Channel, Seq: ack.Probe.Seq}, ack.RecvNs, ev.RecvNs)
+}
+
+func (o *Observer) onStats(ev bridge.Event) {
+	var r StatsReport
+	if json.Unmarshal(ev.Data, &r) != nil {
+		o.reg.Malformed(ev.Source, "bad_stats", time.Unix(0, ev.RecvNs))
+		return
+	}
+	if ev.Seq.Dup {
+		return
+	}
+	o.reg.Report(ev.Source, ev.Boot, metrics.InstanceReport{
+		Role: r.Role, Final: r.Final, State: r.State, DisconnectedMs: r.DisconnectedMs,
+		SelfReceived: r.SelfReceived, Collisions: r.Collisions, Errors: r.Errors,
+		Reconnects: r.Reconnects, Drops: r.Drops, Malformed: r.Malformed,
+	}, time.Unix(0, ev.RecvNs))
+}
+
+// onEvent watches ordinary traffic passively: any publisher, cooperating
+// or speaking only the seed's format.
+func (o *Observer) onEvent(ev bridge.Event) {
+	se := metrics.SourceEvent{
+		Source: ev.Source, Boot: ev.Boot, HasSeq: ev.Envelope.Seq > 0,
+		Gap: ev.Seq.Gap, Dup: ev.Seq.Dup, Late: ev.Seq.Late,
+	}
+	switch {
+	case ev.SentNs > 0:
+		se.OneWay = time.Duration(ev.RecvNs - ev.SentNs)
+	case ev.Timestamp > 0:
+		se.OneWay, se.FromTimestamp = time.Duration(ev.RecvNs-ev.Timestamp*1e6), true
+	}
+	o.reg.Event(se, time.Unix(0, ev.RecvNs))
+}

@@ -1,0 +1,103 @@
+package probe
+
+import (
+	"context"
+	"time"
+
+	"github.com/bridgescope/bridgescope/bridge"
+	"github.com/bridgescope/bridgescope/metrics"
+)
+
+// probeLoop publishes one probe on every probe channel per tick, at the
+// current rate, until ctx ends. A rate change takes effect at once.
+func (o *Observer) probeLoop(ctx context.Context) {
+	defer o.wg.Done()
+	for {
+		t := time.NewTicker(o.interval())
+		err := o.probeUntilChange(ctx, t)
+		t.Stop()
+		if err != nil {
+			return
+		}
+	}
+}
+
+func (o *Observer) interval() time.Duration {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return time.Duration(float64(time.Second) / o.rate)
+}
+
+func (o *Observer) probeUntilChange(ctx context.Context, t *time.Ticker) error {
+	for {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-o.rateChg:
+			return nil
+		case <-t.C:
+			if !o.Paused() {
+				o.sendProbes(ctx)
+			}
+		}
+	}
+}
+
+func (o *Observer) sendProbes(ctx context.Context) {
+	for _, ch := range o.cfg.ProbeChannels {
+		o.mu.Lock()
+		o.probeID++
+		id := o.probeID
+		o.mu.Unlock()
+		var key metrics.ProbeKey
+		_, err := o.b.PublishTracked(ctx, ch, TypeProbe, ProbeData{ID: id}, func(env bridge.Envelope) {
+			key = metrics.ProbeKey{Channel: ch, Seq: env.Seq}
+			o.reg.ProbeSent(key, env.SentNs)
+		})
+		if err != nil && key.Seq != 0 {
+			o.reg.ProbeFailed(key)
+		}
+	}
+}
+
+// SetPaused stops or resumes probing. Passive watching goes on.
+func (o *Observer) SetPaused(p bool) {
+	o.mu.Lock()
+	o.paused = p
+	rate := o.rate
+	o.mu.Unlock()
+	o.reg.SetProbing(rate, p)
+}
+
+// Paused reports whether probing is paused.
+func (o *Observer) Paused() bool {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.paused
+}
+
+// SetProbeRate changes the probe rate (per second, per probe channel),
+// clamped to MinProbeRate..MaxProbeRate, and returns the rate applied.
+func (o *Observer) SetProbeRate(r float64) float64 {
+	r = min(max(r, MinProbeRate), MaxProbeRate)
+	o.mu.Lock()
+	o.rate = r
+	paused := o.paused
+	o.mu.Unlock()
+	o.reg.SetProbing(r, paused)
+	select {
+	case o.rateChg <- struct{}{}:
+	default:
+	}
+	return r
+}
+
+// ProbeRate is the current probe rate.
+func (o *Observer) ProbeRate() float64 {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.rate
+}
+
+// ResetWindows forgets every measurement and alert and starts afresh.
+func (o *Observer) ResetWindows() { o.reg.Reset(time.Now()) }
