@@ -73,7 +73,12 @@ func TestObserverWithAgents(t *testing.T) {
 	lossy, lossyA := startAgent(t, srv.URL(), "lossy", AttachOptions{TestDropAck: DropEvery(10)})
 	doomed, doomedA := startAgent(t, srv.URL(), "doomed", AttachOptions{})
 	defer doomedA.Stop(context.Background()) // its bridge is closed by then: the final report cannot go out
-	defer func() { goodA.Stop(context.Background()); good.Close(); lossyA.Stop(context.Background()); lossy.Close() }()
+	defer func() {
+		goodA.Stop(context.Background())
+		good.Close()
+		lossyA.Stop(context.Background())
+		lossy.Close()
+	}()
 
 	for i := 0; i < 20; i++ { // ordinary traffic, seen passively
 		if _, err := good.Publish(context.Background(), bridge.DefaultChannel, "ticker", map[string]int{"i": i}); err != nil {
