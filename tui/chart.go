@@ -1,0 +1,222 @@
+package tui
+
+import (
+	"fmt"
+	"math"
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/lipgloss"
+	"github.com/guptarohit/asciigraph"
+
+	"github.com/bridgescope/bridgescope/metrics"
+	"github.com/bridgescope/bridgescope/themes"
+)
+
+const (
+	chartLabelW = 6 // y-axis labels: fmtUs never needs more
+	// thresholdReach: a threshold line is drawn only when it is within
+	// this factor of the data's maximum, so it never flattens the data.
+	thresholdReach = 3
+)
+
+// Line styles tell the series apart without colour.
+var (
+	p50Chars  = asciigraph.CreateCharSet("·")
+	warnChars = asciigraph.CreateCharSet("┄")
+	critChars = asciigraph.CreateCharSet("━")
+)
+
+// chartSeries is what `c` selects: all instances, or the selected one.
+func (m Model) chartSeries() (metrics.Series, string) {
+	if m.chartOne {
+		if r, ok := m.selected(); ok {
+			return r.Chart, r.ID
+		}
+	}
+	return m.snap.Chart, "all instances"
+}
+
+func (m Model) chartTitle(w int) string {
+	st := m.styles
+	_, scope := m.chartSeries()
+	left := st.Title.Render("Latency") + st.Muted.Render(" RTT, last 60s · ") + st.Text.Render(scope)
+	return titleLine(st, left, "", w)
+}
+
+func (m Model) chartView(w, h int) string {
+	s, _ := m.chartSeries()
+	return renderChart(m.styles, s, m.cfg.Thresholds, w, h)
+}
+
+type threshold struct {
+	name  string
+	us    float64
+	chars asciigraph.CharSet
+	color uint8
+	style lipgloss.Style
+}
+
+// renderChart draws a legend line and the P50/P99 plot in w×h cells.
+func renderChart(st *themes.Styles, s metrics.Series, th Thresholds, w, h int) string {
+	p50, p99 := nanInf(s.P50), nanInf(s.P99)
+	top := math.Max(maxFinite(p50), maxFinite(p99))
+	if top < 0 {
+		return st.Muted.Render(clip("no RTT samples in the last 60s", w))
+	}
+	showAxis := h >= 10
+	plotH := h - 1
+	if showAxis {
+		plotH -= 2
+	}
+	dataW := w - chartLabelW - 3
+	if plotH < 2 || dataW < 8 {
+		return st.Text.Render(clip(fmt.Sprintf("p50 %s  p99 %s (too small to chart)",
+			fmtUs(lastFinite(p50)), fmtUs(lastFinite(p99))), w))
+	}
+	var shown, hidden []threshold
+	for _, t := range []threshold{
+		{"warn", durUs(th.P99Warn), warnChars, st.Palette.Chart.Warn, st.ChartWarn},
+		{"crit", durUs(th.P99Crit), critChars, st.Palette.Chart.Crit, st.ChartCrit},
+	} {
+		switch {
+		case t.us <= 0:
+		case t.us <= thresholdReach*top:
+			shown = append(shown, t)
+		default:
+			hidden = append(hidden, t)
+		}
+	}
+	legend := chartLegend(st, shown, hidden)
+	plot := plotLines(st, resample(p50, dataW), resample(p99, dataW), shown, plotH)
+	out := clip(legend, w) + "\n" + plot
+	if showAxis {
+		out += "\n" + xAxis(st, dataW, len(p99))
+	}
+	return out
+}
+
+func plotLines(st *themes.Styles, p50, p99 []float64, shown []threshold, h int) string {
+	var (
+		series [][]float64
+		chars  []asciigraph.CharSet
+		colors []asciigraph.AnsiColor
+	)
+	// Thresholds first: the data is drawn over them.
+	for _, t := range shown {
+		series = append(series, constant(t.us, len(p99)))
+		chars = append(chars, t.chars)
+		colors = append(colors, asciigraph.AnsiColor(t.color))
+	}
+	series = append(series, p50, p99)
+	chars = append(chars, p50Chars, asciigraph.DefaultCharSet)
+	colors = append(colors, asciigraph.AnsiColor(st.Palette.Chart.P50), asciigraph.AnsiColor(st.Palette.Chart.P99))
+	opts := []asciigraph.Option{
+		asciigraph.Height(h - 1), // rows+1 lines: with a lower bound of 0, exactly h
+		asciigraph.Offset(2),
+		asciigraph.LowerBound(0),
+		asciigraph.SeriesChars(chars...),
+		asciigraph.YAxisValueFormatter(func(v float64) string { return fitLeft(fmtUs(v), chartLabelW) }),
+	}
+	if st.Colour {
+		opts = append(opts, asciigraph.SeriesColors(colors...))
+	}
+	lines := strings.Split(asciigraph.PlotMany(series, opts...), "\n")
+	for len(lines) < h {
+		lines = append(lines, "")
+	}
+	return strings.Join(lines[:h], "\n")
+}
+
+func chartLegend(st *themes.Styles, shown, hidden []threshold) string {
+	items := []string{st.ChartP99.Render("─ p99"), st.ChartP50.Render("· p50")}
+	for _, t := range shown {
+		items = append(items, t.style.Render(fmt.Sprintf("%s %s %s", t.chars.Horizontal, t.name, fmtUs(t.us))))
+	}
+	if len(hidden) > 0 {
+		var names []string
+		for _, t := range hidden {
+			names = append(names, t.name+" "+fmtUs(t.us))
+		}
+		items = append(items, st.Muted.Render(strings.Join(names, ", ")+" off-scale"))
+	}
+	return strings.Join(items, "  ")
+}
+
+// xAxis draws the time axis under the plot: n seconds ago on the left,
+// "now" on the right.
+func xAxis(st *themes.Styles, dataW, n int) string {
+	pad := strings.Repeat(" ", chartLabelW+1)
+	axis := pad + "└" + strings.Repeat("─", dataW)
+	left, mid := fmt.Sprintf("-%ds", n), fmt.Sprintf("-%ds", n/2)
+	labels := []byte(strings.Repeat(" ", dataW))
+	copy(labels, left)
+	if m := dataW/2 - len(mid)/2; m > len(left) && m+len(mid) < dataW-4 {
+		copy(labels[m:], mid)
+	}
+	copy(labels[dataW-3:], "now")
+	return st.Muted.Render(axis + "\n" + pad + " " + string(labels))
+}
+
+// resample fits v into w columns. Downsampling keeps each column's maximum
+// (a latency spike must not vanish); upsampling repeats points.
+func resample(v []float64, w int) []float64 {
+	out := make([]float64, w)
+	n := len(v)
+	for j := range out {
+		out[j] = math.NaN()
+		if n == 0 {
+			continue
+		}
+		lo := j * n / w
+		hi := max((j+1)*n/w, lo+1)
+		for _, x := range v[lo:min(hi, n)] {
+			if !math.IsNaN(x) && (math.IsNaN(out[j]) || x > out[j]) {
+				out[j] = x
+			}
+		}
+	}
+	return out
+}
+
+// nanInf copies v with infinities and negatives turned into gaps.
+func nanInf(v []float64) []float64 {
+	out := make([]float64, len(v))
+	for i, x := range v {
+		if !finite(x) || x < 0 {
+			x = math.NaN()
+		}
+		out[i] = x
+	}
+	return out
+}
+
+// maxFinite returns the largest finite value, or -1 when there is none.
+func maxFinite(v []float64) float64 {
+	top := -1.0
+	for _, x := range v {
+		if finite(x) && x > top {
+			top = x
+		}
+	}
+	return top
+}
+
+func lastFinite(v []float64) float64 {
+	for i := len(v) - 1; i >= 0; i-- {
+		if finite(v[i]) {
+			return v[i]
+		}
+	}
+	return math.NaN()
+}
+
+func constant(v float64, n int) []float64 {
+	out := make([]float64, n)
+	for i := range out {
+		out[i] = v
+	}
+	return out
+}
+
+func durUs(d time.Duration) float64 { return float64(d) / float64(time.Microsecond) }

@@ -1,0 +1,113 @@
+package tui
+
+import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/bridgescope/bridgescope/metrics"
+)
+
+// maxWireRunes caps text from the wire: nothing on screen needs more, and
+// a megabyte-long instance ID must not cost a megabyte per frame.
+const maxWireRunes = 200
+
+// sanitize makes text from the wire safe to draw: escape sequences are
+// removed whole (so "\x1b[2J" leaves nothing, not "[2J"), line breaks and
+// tabs become spaces, other control and format characters (bidi overrides
+// included) and invalid UTF-8 are dropped, and the result is capped.
+func sanitize(s string) string {
+	if isPlain(s) {
+		return s
+	}
+	s = ansi.Strip(s)
+	var b strings.Builder
+	n := 0
+	for _, r := range s {
+		switch {
+		case r == '\t' || r == '\n' || r == '\r':
+			r = ' '
+		case r == utf8.RuneError, unicode.IsControl(r), unicode.Is(unicode.Cf, r):
+			continue
+		}
+		if n == maxWireRunes {
+			b.WriteRune('…')
+			break
+		}
+		b.WriteRune(r)
+		n++
+	}
+	return strings.TrimSpace(b.String())
+}
+
+// isPlain reports whether s is short printable ASCII, the common case,
+// which sanitize returns as is without allocating.
+func isPlain(s string) bool {
+	if len(s) > maxWireRunes {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < 0x20 || s[i] >= 0x7f {
+			return false
+		}
+	}
+	return true
+}
+
+func sanitizeAll(in []string) []string {
+	if in == nil {
+		return nil
+	}
+	out := make([]string, len(in))
+	for i, s := range in {
+		out[i] = sanitize(s)
+	}
+	return out
+}
+
+// cleanSnapshot returns a copy of s with every wire string sanitized. The
+// received snapshot is shared and immutable, so slices are copied, never
+// edited in place.
+func cleanSnapshot(s metrics.Snapshot) metrics.Snapshot {
+	s.Observer, s.Redis = sanitize(s.Observer), sanitize(redact(s.Redis))
+	s.Transport, s.Conn = sanitize(s.Transport), sanitize(s.Conn)
+	s.ProbeChannels, s.Channels = sanitizeAll(s.ProbeChannels), sanitizeAll(s.Channels)
+	s.Notes = sanitizeAll(s.Notes)
+	s.Instances = append([]metrics.InstanceRow(nil), s.Instances...)
+	for i := range s.Instances {
+		in := &s.Instances[i]
+		in.ID, in.Boot, in.Role = sanitize(in.ID), sanitize(in.Boot), sanitize(in.Role)
+		in.Recent = cleanChanges(in.Recent)
+	}
+	s.Sources = append([]metrics.SourceRow(nil), s.Sources...)
+	for i := range s.Sources {
+		s.Sources[i].ID = sanitize(s.Sources[i].ID)
+	}
+	s.Alerts = append([]metrics.Alert(nil), s.Alerts...)
+	for i := range s.Alerts {
+		a := &s.Alerts[i]
+		a.Rule, a.Instance, a.Message = sanitize(a.Rule), sanitize(a.Instance), sanitize(a.Message)
+	}
+	s.History = cleanChanges(s.History)
+	if s.MalformedByReason != nil {
+		m := make(map[string]int64, len(s.MalformedByReason))
+		for k, v := range s.MalformedByReason {
+			m[sanitize(k)] += v
+		}
+		s.MalformedByReason = m
+	}
+	return s
+}
+
+func cleanChanges(in []metrics.AlertChange) []metrics.AlertChange {
+	if in == nil {
+		return nil
+	}
+	out := append([]metrics.AlertChange(nil), in...)
+	for i := range out {
+		out[i].Rule, out[i].Instance = sanitize(out[i].Rule), sanitize(out[i].Instance)
+	}
+	return out
+}
