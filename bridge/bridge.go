@@ -44,7 +44,9 @@ type Handler func(Event)
 type Bridge struct {
 	cfg            Config
 	boot           string
-	client         *redis.Client
+	client         redis.UniversalClient // PUBLISH and Redis()
+	conns          *conns
+	topo           topology // where the subscriptions go
 	setNameRefused atomic.Bool
 	pub            publisher
 
@@ -82,11 +84,12 @@ func New(cfg Config) (*Bridge, error) {
 		return nil, err
 	}
 	b := &Bridge{cfg: cfg, boot: NewBoot(), tracker: newSeqTracker(), ready: make(chan struct{})}
-	client, err := newClient(cfg, &b.setNameRefused)
+	cs, err := newConns(cfg, &b.setNameRefused)
 	if err != nil {
 		return nil, err
 	}
-	b.client = client
+	b.conns, b.client, b.topo = cs, cs.cmd, cs.topo
+	registerSecrets(&b.cfg.Conn)
 	b.pub.chans = make(map[string]*pubChannel)
 	b.c.state, b.c.stateSince = StateConnecting, time.Now()
 	b.c.collidingBoots = make(map[string]struct{})
@@ -104,19 +107,27 @@ func (b *Bridge) Boot() string { return b.boot }
 // Config returns the bridge's configuration with defaults applied.
 func (b *Bridge) Config() Config { return b.cfg }
 
-// Redis returns the bridge's command client (not the subscription).
-func (b *Bridge) Redis() *redis.Client { return b.client }
+// Redis returns the bridge's command client (not the subscription): a *redis.Client
+// for one server or a Sentinel-managed master, a *redis.ClusterClient for a cluster.
+func (b *Bridge) Redis() redis.UniversalClient { return b.client }
 
 // Handle adds a handler for ordinary events. It must be called before Start.
 func (b *Bridge) Handle(h Handler) { b.addHandler(&b.handlers, h) }
 
-// HandleControl adds a handler for bridgescope's control messages
-// (types starting "bridgescope.") on the data channels and on the control
-// channel, which the bridge then subscribes to as well. Before Start only.
-func (b *Bridge) HandleControl(h Handler) {
-	b.addHandler(&b.control, h)
+// HandleControl adds a handler for bridgescope's control messages (types
+// starting "bridgescope.") arriving on the subscribed channels: probes on
+// the data channels, and acks and stats once SubscribeControl was called.
+// Before Start only.
+func (b *Bridge) HandleControl(h Handler) { b.addHandler(&b.control, h) }
+
+// SubscribeControl makes the bridge subscribe to the control channel too,
+// where acks and stats reports travel: the observer needs it, a
+// cooperating instance does not (it would only read the others' acks).
+// Before Start only.
+func (b *Bridge) SubscribeControl() {
 	b.hmu.Lock()
 	defer b.hmu.Unlock()
+	b.mustNotBeStarted()
 	ctl := b.cfg.ControlChannel()
 	for _, ch := range append(b.cfg.Channels, b.extra...) {
 		if ch == ctl {
@@ -184,7 +195,9 @@ func (b *Bridge) ping(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, b.cfg.DialTimeout)
 	defer cancel()
 	if err := b.client.Ping(ctx).Err(); err != nil {
-		return fmt.Errorf("bridge: connect %s: %w", b.cfg.Conn.Redacted(), err)
+		err = fmt.Errorf("bridge: connect %s: %w", b.cfg.Conn.Redacted(), describe(err))
+		b.setState(StateDisconnected, err)
+		return b.cfg.Conn.redact(err)
 	}
 	return nil
 }
@@ -201,7 +214,8 @@ func (b *Bridge) Close() error {
 			b.dispWG.Wait()
 		}
 		b.setState(StateClosed, nil)
-		b.closeErr = b.client.Close()
+		b.closeErr = b.conns.close()
+		unregisterSecrets(&b.cfg.Conn)
 	})
 	return b.closeErr
 }
@@ -210,7 +224,7 @@ func (b *Bridge) setState(s ConnState, err error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if err != nil {
-		b.c.lastError = scrub(err.Error(), b.cfg.Conn.URL)
+		b.c.lastError = b.cfg.Conn.scrub(err.Error())
 	}
 	if b.c.state != s {
 		b.c.state, b.c.stateSince = s, time.Now()

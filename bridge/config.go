@@ -45,6 +45,11 @@ type Config struct {
 	// bridge reports it as a collision.
 	InstanceID string
 
+	// Sharded uses sharded pub/sub (SPUBLISH, SSUBSCRIBE; Redis 7): in a cluster a
+	// channel then lives on the shard owning its slot instead of being broadcast
+	// to every node. Channels may not be patterns. Default off.
+	Sharded bool
+
 	// DisablePublishing and DisableSubscription are the seed's roles:
 	// the WebSocket host only publishes, bots only subscribe.
 	DisablePublishing   bool

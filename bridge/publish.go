@@ -102,7 +102,7 @@ func (b *Bridge) PublishTracked(ctx context.Context, channel, typ string, data a
 	}
 	ctx, cancel := context.WithTimeout(ctx, b.cfg.CommandTimeout)
 	defer cancel()
-	err = b.client.Publish(ctx, channel, msg).Err()
+	err = b.publishRaw(ctx, channel, msg)
 	b.pub.done(channel, err)
 	if err != nil {
 		return env, fmt.Errorf("bridge: publish %s: %w", channel, err)

@@ -52,6 +52,11 @@ type Stats struct {
 	SetNameRefused bool // CLIENT SETNAME was refused (ACL): CLIENT LIST cannot name us
 
 	Streams []StreamStats
+
+	// Shards are the subscription connections, one per node carrying some: one row
+	// for a server, a Sentinel master or a cluster's broadcast subscription, one per
+	// shard for sharded pub/sub.
+	Shards []ShardStats
 }
 
 // Errors is the seed's "errors" figure: everything that went wrong in this
@@ -90,6 +95,7 @@ type counters struct {
 	drops              uint64
 	handlerPanics      uint64
 	subscribeFails     uint64
+	book               shardBook
 }
 
 func (c *counters) countMalformed(channel string, r Reason) {
@@ -130,6 +136,7 @@ func (b *Bridge) Stats() Stats {
 	sort.Strings(s.CollidingBoots)
 	s.Duplicates, s.Late, s.Malformed = c.duplicates, c.late, c.malformed
 	s.Drops, s.HandlerPanics, s.SubscribeFails = c.drops, c.handlerPanics, c.subscribeFails
+	s.Shards = c.book.stats(c.state == StateClosed)
 	s.MalformedByReason = make(map[Reason]uint64)
 	s.MalformedByChannel = make(map[string]map[Reason]uint64, len(c.malformedByChannel))
 	for ch, m := range c.malformedByChannel {

@@ -6,61 +6,11 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net"
+	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 )
-
-// run owns the subscription: subscribe, read until the link fails or goes
-// silent, back off, resubscribe — until ctx ends. go-redis's PubSub.Channel
-// is not used: it drops messages when its Go channel stays full and only
-// logs it, and its health check never waits for the PONG.
-func (b *Bridge) run(ctx context.Context) {
-	defer b.runWG.Done()
-	backoff := b.cfg.BackoffMin
-	first := true
-	for ctx.Err() == nil {
-		ps, err := b.subscribe(ctx)
-		if err == nil {
-			b.connected(first)
-			first = false
-			start := time.Now()
-			err = b.read(ctx, ps)
-			_ = ps.Close()
-			if time.Since(start) > b.cfg.BackoffMax {
-				backoff = b.cfg.BackoffMin // it was up long enough: start over
-			}
-		}
-		if ctx.Err() != nil {
-			return
-		}
-		b.lost(err)
-		if !sleepCtx(ctx, jitter(backoff)) {
-			return
-		}
-		backoff = min(backoff*2, b.cfg.BackoffMax)
-	}
-}
-
-func (b *Bridge) connected(first bool) {
-	b.mu.Lock()
-	if !first {
-		b.c.reconnects++
-	}
-	b.mu.Unlock()
-	b.setState(StateConnected, nil)
-	if first {
-		close(b.ready)
-	}
-}
-
-func (b *Bridge) lost(err error) {
-	b.mu.Lock()
-	b.c.subscribeFails++
-	b.mu.Unlock()
-	b.setState(StateDisconnected, err)
-	b.cfg.Logger.Warn("bridge: subscription lost", "instance", b.cfg.InstanceID, "err", scrub(err.Error(), b.cfg.Conn.URL))
-}
 
 // channels splits the subscription set into plain channels and patterns.
 func (b *Bridge) channels() (plain, patterns []string) {
@@ -76,32 +26,42 @@ func (b *Bridge) channels() (plain, patterns []string) {
 	return plain, patterns
 }
 
-// subscribe opens a subscription connection and waits until Redis has
-// confirmed every channel and pattern.
-func (b *Bridge) subscribe(ctx context.Context) (*redis.PubSub, error) {
+// subs is the subscription set: the configured channels plus the control channel.
+func (b *Bridge) subs() subSet {
 	plain, patterns := b.channels()
-	ps := b.client.Subscribe(ctx) // no channels yet: errors would be swallowed
+	return subSet{plain: plain, patterns: patterns, sharded: b.cfg.Sharded}
+}
+
+// subscribe opens a subscription connection to t's node and waits until Redis has
+// confirmed every channel and pattern of it.
+func (b *Bridge) subscribe(ctx context.Context, t target) (*redis.PubSub, error) {
+	ps := t.client.Subscribe(ctx) // no channels yet: errors would be swallowed
 	sctx, cancel := context.WithTimeout(ctx, b.cfg.DialTimeout+b.cfg.CommandTimeout)
 	defer cancel()
-	err := b.sendSubscribe(sctx, ps, plain, patterns)
+	err := sendSubscribe(sctx, ps, t)
 	if err == nil {
-		err = b.awaitConfirmations(ps, len(plain)+len(patterns))
+		err = b.awaitConfirmations(ps, t.count())
 	}
 	if err != nil {
 		_ = ps.Close()
-		return nil, fmt.Errorf("bridge: subscribe: %w", err)
+		return nil, fmt.Errorf("bridge: subscribe on %s: %w", t.addr, describe(err))
 	}
 	return ps, nil
 }
 
-func (b *Bridge) sendSubscribe(ctx context.Context, ps *redis.PubSub, plain, patterns []string) error {
-	if len(plain) > 0 {
-		if err := ps.Subscribe(ctx, plain...); err != nil {
+func sendSubscribe(ctx context.Context, ps *redis.PubSub, t target) error {
+	if len(t.plain) > 0 {
+		if err := ps.Subscribe(ctx, t.plain...); err != nil {
 			return err
 		}
 	}
-	if len(patterns) > 0 {
-		if err := ps.PSubscribe(ctx, patterns...); err != nil {
+	if len(t.patterns) > 0 {
+		if err := ps.PSubscribe(ctx, t.patterns...); err != nil {
+			return err
+		}
+	}
+	for _, group := range t.sharded {
+		if err := ps.SSubscribe(ctx, group...); err != nil {
 			return err
 		}
 	}
@@ -130,6 +90,10 @@ func (b *Bridge) awaitConfirmations(ps *redis.PubSub, n int) error {
 	}
 	return nil
 }
+
+// errDropped is the server ending a subscription by itself: a shard channel's slot
+// moved to another node (SUNSUBSCRIBE), for one.
+var errDropped = errors.New("the server ended the subscription")
 
 // errSilent is the liveness check's verdict on a link that answers nothing.
 var errSilent = errors.New("subscription silent: no message and no PONG")
@@ -161,9 +125,14 @@ func (b *Bridge) read(ctx context.Context, ps *redis.PubSub) error {
 			continue
 		}
 		lastRx = now
-		if m, ok := msg.(*redis.Message); ok {
+		switch m := msg.(type) {
+		case *redis.Message:
 			b.enqueue(m, now.UnixNano())
 			lastRx = time.Now() // a blocked queue is not a silent link
+		case *redis.Subscription:
+			if m.Count == 0 || strings.HasSuffix(m.Kind, "unsubscribe") {
+				return fmt.Errorf("%w: %s %s", errDropped, m.Kind, m.Channel)
+			}
 		}
 	}
 }

@@ -57,6 +57,23 @@ func DropEvery(n int) func() bool {
 	}
 }
 
+// DropRatio returns a TestDropAck that drops exactly the fraction p of
+// acks, spread evenly (p = 0.1 drops every tenth): deterministic, for tests.
+func DropRatio(p float64) func() bool {
+	var mu sync.Mutex
+	acc := 0.0
+	return func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		acc += p
+		if acc >= 1 {
+			acc--
+			return true
+		}
+		return false
+	}
+}
+
 // DropFraction returns a TestDropAck that drops each ack with probability p().
 func DropFraction(p func() float64) func() bool {
 	return func() bool { return rand.Float64() < p() }

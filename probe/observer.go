@@ -103,6 +103,7 @@ func NewObserver(cfg ObserverConfig) (*Observer, error) {
 	}, time.Now())
 	o.reg.SetProbing(o.rate, false)
 	b.HandleControl(o.onControl)
+	b.SubscribeControl()
 	b.Handle(o.onEvent)
 	b.OnMalformed(func(m bridge.Malformed) { o.reg.Malformed(m.Source, string(m.Reason), time.Unix(0, m.RecvNs)) })
 	return o, nil

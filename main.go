@@ -1,0 +1,28 @@
+// Command bridgescope validates and watches a Redis pub/sub event bridge.
+// It is wiring only: the command line lives in probe/cli.
+package main
+
+import (
+	"context"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/bridgescope/bridgescope/probe/cli"
+)
+
+func main() {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		<-sigs
+		cancel() // the first interrupt stops the run; the report is still printed
+		<-sigs
+		os.Exit(cli.ExitInterrupted) // the second one does not wait for it
+	}()
+	code := cli.Main(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+	cancel()
+	os.Exit(code)
+}

@@ -1,0 +1,162 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"time"
+
+	"github.com/bridgescope/bridgescope/bridge"
+	"github.com/bridgescope/bridgescope/metrics/prom"
+	"github.com/bridgescope/bridgescope/probe"
+)
+
+var agentCommand = &Command{
+	Name:    "agent",
+	Summary: "run one cooperating instance: it acks probes and reports its counters",
+	Run:     runAgent,
+}
+
+const agentUsage = `Usage: bridgescope agent [flags]
+
+Runs one cooperating bridge instance as its own process: it subscribes to
+the channels, acks every probe of every 'bridgescope watch', reports its
+counters every second, and publishes --publish-rate events per second of
+its own. Run it in staging beside the real bots, with the same Redis and
+channels, so watch sees the path they use. Stops on Ctrl-C, telling the
+observers it left (a graceful stop raises no alert).
+`
+
+type agentFlags struct {
+	common      Common
+	channels    string
+	id          string
+	role        string
+	publishRate float64
+	dropAcks    float64
+	ackDelay    time.Duration
+	promAddr    metricsFlag
+}
+
+func (f *agentFlags) register(fs *flag.FlagSet) {
+	f.common.Register(fs)
+	fs.StringVar(&f.channels, "channels", bridge.DefaultChannel, "data channels, comma-separated; a name with * ? [ is a pattern")
+	fs.StringVar(&f.id, "id", "", "instance ID (default <hostname>-<pid>)")
+	fs.StringVar(&f.role, "role", "agent", "role shown on the dashboard")
+	fs.Float64Var(&f.publishRate, "publish-rate", 0, "ordinary events per second to publish on the first channel (0: none)")
+	fs.Float64Var(&f.dropAcks, "test-drop-acks", 0, "TESTING ONLY: drop this fraction (0..1) of acks, evenly spread, to see a lossy instance")
+	fs.DurationVar(&f.ackDelay, "test-ack-delay", 0, "TESTING ONLY: delay every ack (and so the handler) by this long")
+	f.promAddr.register(fs)
+}
+
+func (f *agentFlags) check() error {
+	var errs []error
+	if f.publishRate < 0 || f.publishRate > 100000 {
+		errs = append(errs, fmt.Errorf("--publish-rate must be within 0..100000, got %g", f.publishRate))
+	}
+	if f.dropAcks < 0 || f.dropAcks > 1 {
+		errs = append(errs, fmt.Errorf("--test-drop-acks must be within 0..1, got %g", f.dropAcks))
+	}
+	if f.ackDelay < 0 {
+		errs = append(errs, fmt.Errorf("--test-ack-delay must not be negative, got %v", f.ackDelay))
+	}
+	chans := splitList(f.channels)
+	if len(chans) == 0 {
+		errs = append(errs, errors.New("--channels names no channel"))
+	} else if f.publishRate > 0 && bridge.IsPattern(chans[0]) {
+		errs = append(errs, fmt.Errorf("--publish-rate publishes on the first channel, and %q is a pattern", chans[0]))
+	}
+	return errors.Join(errs...)
+}
+
+func runAgent(ctx context.Context, env *Env, args []string) int {
+	var f agentFlags
+	fs := flag.NewFlagSet("agent", flag.ContinueOnError)
+	f.register(fs)
+	if code, ok := parseFlags(env, fs, agentUsage, args); !ok {
+		return code
+	}
+	if err := f.check(); err != nil {
+		return env.Fail(ExitUsage, err)
+	}
+	conn, err := f.common.Conn(env)
+	if err != nil {
+		return env.Fail(ExitUsage, err)
+	}
+	logger, closeLog, err := f.common.SetupLog(env, env.Stderr)
+	if err != nil {
+		return env.Fail(ExitUsage, err)
+	}
+	defer closeLog()
+	opt := probe.AttachOptions{Role: f.role}
+	if f.dropAcks > 0 {
+		opt.TestDropAck = probe.DropRatio(f.dropAcks)
+	}
+	if f.ackDelay > 0 {
+		d := f.ackDelay
+		opt.TestAckDelay = func() time.Duration { return d }
+	}
+	cfg := bridge.Config{Conn: conn, Channels: splitList(f.channels), InstanceID: f.id, Logger: logger}
+	return runAgentServing(ctx, env, cfg, opt, f.publishRate, &f.promAddr)
+}
+
+// runAgentInstance runs one attached bridge until ctx ends.
+func runAgentInstance(ctx context.Context, env *Env, cfg bridge.Config, opt probe.AttachOptions, rate float64) int {
+	return runAgentServing(ctx, env, cfg, opt, rate, nil)
+}
+
+// runAgentServing is runAgentInstance serving its counters as m says.
+func runAgentServing(ctx context.Context, env *Env, cfg bridge.Config, opt probe.AttachOptions, rate float64, m *metricsFlag) int {
+	b, err := bridge.New(cfg)
+	if err != nil {
+		return env.Fail(ExitUsage, err)
+	}
+	a := probe.Attach(b, opt)
+	stopMetrics, err := m.serve(ctx, env, prom.NewAgentCollector(agentCounters(b, opt.Role)))
+	if err != nil {
+		b.Close()
+		return env.Fail(ExitUsage, err)
+	}
+	defer stopMetrics()
+	if err := b.Start(ctx); err != nil {
+		b.Close()
+		return env.Fail(ExitUsage, err)
+	}
+	a.Run()
+	fmt.Fprintf(env.Stderr, "bridgescope agent %s (boot %s) on %s, channels %v: acking probes\n",
+		b.InstanceID(), b.Boot(), cfg.Conn.Redacted(), b.Config().Channels)
+	if rate > 0 {
+		publishLoop(ctx, b, b.Config().Channels[0], rate)
+	} else {
+		<-ctx.Done()
+	}
+	stopCtx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	a.Stop(stopCtx)
+	st := b.Stats()
+	b.Close()
+	fmt.Fprintf(env.Stderr, "bridgescope agent %s stopped: received %d, gaps %d, reconnects %d, errors %d\n",
+		st.InstanceID, st.Received, st.Gaps, st.Reconnects, st.Errors())
+	return ExitOK
+}
+
+// publishLoop publishes ordinary events at rate per second until ctx ends,
+// paced by elapsed time so a slow PUBLISH does not lower the rate.
+func publishLoop(ctx context.Context, b *bridge.Bridge, channel string, rate float64) {
+	start := time.Now()
+	var sent int64
+	t := time.NewTicker(max(time.Millisecond, time.Duration(float64(time.Second)/rate)))
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		due := int64(time.Since(start).Seconds() * rate)
+		for ; sent < due && ctx.Err() == nil; sent++ {
+			_, _ = b.Publish(ctx, channel, "agent.event", map[string]int64{"n": sent}) // counted in Stats
+		}
+	}
+}

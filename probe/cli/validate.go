@@ -1,0 +1,158 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"math"
+	"strings"
+	"time"
+
+	"github.com/bridgescope/bridgescope/bridge"
+	"github.com/bridgescope/bridgescope/metrics"
+	"github.com/bridgescope/bridgescope/metrics/prom"
+	"github.com/bridgescope/bridgescope/probe"
+)
+
+// maxValidateInstances bounds --instances: each instance holds two Redis
+// connections, and the run is a test, not a load generator for a server.
+const maxValidateInstances = 100
+
+var validateCommand = &Command{
+	Name:    "validate",
+	Summary: "run N instances in this process and check every event reaches the N−1 others",
+	Run:     runValidate,
+}
+
+const validateUsage = `Usage: bridgescope validate [flags]
+
+Runs --instances bridges in this process, each with its own Redis
+connections, publishes --rate events per second in total from random
+instances for --duration, waits up to --drain for deliveries still under
+way, and checks that every event reached exactly the other instances.
+Prints the report as text (default), --json or --markdown; exits 0 on PASS,
+1 on FAIL, 2 on usage or connection errors.
+`
+
+type validateFlags struct {
+	common    Common
+	instances int
+	duration  time.Duration
+	drain     time.Duration
+	rate      float64
+	channel   string
+	json      bool
+	markdown  bool
+	verbose   bool
+	sharedID  bool
+	th        metrics.Thresholds
+	promAddr  metricsFlag
+}
+
+func (f *validateFlags) register(fs *flag.FlagSet) {
+	f.common.Register(fs)
+	fs.IntVar(&f.instances, "instances", 3, "number of in-process instances (2.."+fmt.Sprint(maxValidateInstances)+")")
+	fs.DurationVar(&f.duration, "duration", 20*time.Second, "how long to publish")
+	fs.Float64Var(&f.rate, "rate", 10, "events per second, all instances together")
+	fs.StringVar(&f.channel, "channel", bridge.DefaultChannel, "channel to publish and subscribe on")
+	fs.DurationVar(&f.drain, "drain", 2*time.Second, "how long to wait after publishing for deliveries still under way")
+	fs.BoolVar(&f.json, "json", false, "print the report as one JSON object")
+	fs.BoolVar(&f.markdown, "markdown", false, "print the report as Markdown")
+	fs.BoolVar(&f.verbose, "verbose", false, "log the run's steps on stderr")
+	fs.BoolVar(&f.sharedID, "shared-id", false, "give every instance the same ID, reproducing the seed's bug (must FAIL)")
+	f.promAddr.register(fs)
+	f.th = metrics.DefaultThresholds()
+	f.th.RegisterFlags(fs)
+}
+
+// check reports every bad value at once.
+func (f *validateFlags) check() error {
+	var errs []error
+	if f.instances < 2 || f.instances > maxValidateInstances {
+		errs = append(errs, fmt.Errorf("--instances must be between 2 and %d, got %d", maxValidateInstances, f.instances))
+	}
+	if !(f.rate > 0) || math.IsInf(f.rate, 0) {
+		errs = append(errs, fmt.Errorf("--rate must be a positive number of events per second, got %v", f.rate))
+	}
+	if f.duration <= 0 {
+		errs = append(errs, fmt.Errorf("--duration must be positive, got %v", f.duration))
+	}
+	if f.drain < 0 {
+		errs = append(errs, fmt.Errorf("--drain must not be negative, got %v", f.drain))
+	}
+	if strings.TrimSpace(f.channel) == "" || bridge.IsPattern(f.channel) {
+		errs = append(errs, fmt.Errorf("--channel must name one channel (no *, ? or [), got %q", f.channel))
+	}
+	if f.json && f.markdown {
+		errs = append(errs, errors.New("--json and --markdown exclude each other"))
+	}
+	if err := f.th.Validate(); err != nil {
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
+}
+
+func runValidate(ctx context.Context, env *Env, args []string) int {
+	var f validateFlags
+	fs := flag.NewFlagSet("validate", flag.ContinueOnError)
+	f.register(fs)
+	if code, ok := parseFlags(env, fs, validateUsage, args); !ok {
+		return code
+	}
+	if err := f.check(); err != nil {
+		return env.Fail(ExitUsage, fmt.Errorf("validate: %w", err))
+	}
+	conn, err := f.common.Conn(env)
+	if err != nil {
+		return env.Fail(ExitUsage, fmt.Errorf("validate: %w", err))
+	}
+	prog := newProgress(env.Stderr, env.StderrTTY, f.verbose)
+	logger, closeLog, err := f.common.SetupLog(env, prog)
+	if err != nil {
+		return env.Fail(ExitUsage, fmt.Errorf("validate: %w", err))
+	}
+	defer closeLog()
+	live := newLiveProgress(f.instances, f.duration)
+	stopMetrics, err := f.promAddr.serve(ctx, env, prom.NewValidateCollector(live.get))
+	if err != nil {
+		return env.Fail(ExitUsage, fmt.Errorf("validate: %w", err))
+	}
+	defer stopMetrics()
+	cfg := probe.HarnessConfig{
+		Conn: conn, Instances: f.instances, Duration: f.duration, Drain: f.drain,
+		Rate: f.rate, Channel: f.channel, SharedID: f.sharedID,
+		Logger: logger, Progress: live.tee(prog.update),
+	}
+	if f.verbose {
+		cfg.Log = prog
+	}
+	in, err := probe.RunHarness(ctx, cfg)
+	prog.finish(err != nil)
+	if err != nil {
+		return env.Fail(ExitUsage, fmt.Errorf("validate: %w", err))
+	}
+	if ctx.Err() != nil {
+		env.Errorf("validate: interrupted after %v of %v: the report covers what was published", in.Duration, f.duration)
+	}
+	return f.report(env, metrics.BuildValidateReport(in, f.th))
+}
+
+// report prints r in the chosen format and turns the verdict into the
+// exit code.
+func (f *validateFlags) report(env *Env, r metrics.ValidateReport) int {
+	rep := metrics.ValidateText(r)
+	switch {
+	case f.json:
+		rep = metrics.ValidateJSON(r)
+	case f.markdown:
+		rep = metrics.ValidateMarkdown(r)
+	}
+	if err := rep(env.Stdout); err != nil {
+		return env.Fail(ExitUsage, fmt.Errorf("validate: %w", err))
+	}
+	if r.Status != "PASS" {
+		return ExitFail
+	}
+	return ExitOK
+}

@@ -1,0 +1,241 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/mattn/go-isatty"
+
+	"github.com/bridgescope/bridgescope/bridge"
+	"github.com/bridgescope/bridgescope/metrics"
+	"github.com/bridgescope/bridgescope/metrics/prom"
+	"github.com/bridgescope/bridgescope/probe"
+	"github.com/bridgescope/bridgescope/themes"
+	"github.com/bridgescope/bridgescope/tui"
+)
+
+var watchCommand = &Command{
+	Name:    "watch",
+	Summary: "the live dashboard: probe every instance, show delivery, latency and alerts",
+	Run:     runWatch,
+}
+
+const watchUsage = `Usage: bridgescope watch [flags]
+
+Joins the channels with its own instance ID, injects probes, and shows per
+instance delivery, round-trip latency, loss and alerts. Cooperating
+instances ('bridgescope agent', or a Go service using probe.Attach) ack
+probes; every publisher on the channels is also watched passively.
+
+Without a terminal, or with --headless, prints one summary line a second
+and the final state at the end (--duration or Ctrl-C): text, --json or
+--markdown. Exits 1 when an alert is CRIT at the end, 2 on usage or
+connection errors, else 0.
+`
+
+// watchFlags are shared by watch and demo.
+type watchFlags struct {
+	common        Common
+	channels      string
+	probeChannels string
+	probeRate     float64
+	id            string
+	theme         string
+	headless      bool
+	duration      time.Duration
+	json          bool
+	markdown      bool
+	snapshotDir   string
+	th            metrics.Thresholds
+	promAddr      metricsFlag
+}
+
+func (f *watchFlags) register(fs *flag.FlagSet, withConn bool) {
+	if withConn {
+		f.common.Register(fs)
+		fs.StringVar(&f.channels, "channels", bridge.DefaultChannel, "data channels to watch, comma-separated; a name with * ? [ is a pattern")
+		fs.StringVar(&f.probeChannels, "probe-channels", "", "channels to send probes on (default: the --channels that are not patterns)")
+		fs.StringVar(&f.id, "id", "", "the observer's instance ID (default bridgescope-<hostname>-<pid>)")
+	} else {
+		fs.StringVar(&f.common.LogFile, "log", "", "write log lines to `file`")
+	}
+	fs.Float64Var(&f.probeRate, "probe-rate", 10, fmt.Sprintf("probes per second on each probe channel (%g..%g; +/- on screen)", float64(probe.MinProbeRate), float64(probe.MaxProbeRate)))
+	fs.StringVar(&f.theme, "theme", themes.Auto, "colour theme: "+strings.Join(append([]string{themes.Auto}, themes.Names()...), ", "))
+	fs.BoolVar(&f.headless, "headless", false, "no dashboard: a summary line a second, the final state at the end")
+	fs.DurationVar(&f.duration, "duration", 0, "stop after this long (default: until Ctrl-C or q)")
+	fs.BoolVar(&f.json, "json", false, "headless: print the final state as one JSON object on stdout")
+	fs.BoolVar(&f.markdown, "markdown", false, "headless: print the final state as Markdown on stdout")
+	fs.StringVar(&f.snapshotDir, "snapshot-dir", tui.DefaultSnapshotDir, "where the 's' key writes snapshots")
+	f.promAddr.register(fs)
+	f.th = metrics.DefaultThresholds()
+	f.th.RegisterFlags(fs)
+}
+
+func (f *watchFlags) check() error {
+	var errs []error
+	if f.json && f.markdown {
+		errs = append(errs, errors.New("--json and --markdown exclude each other"))
+	}
+	if f.duration < 0 {
+		errs = append(errs, fmt.Errorf("--duration must not be negative, got %v", f.duration))
+	}
+	if f.theme != themes.Auto {
+		if _, err := themes.Lookup(f.theme); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if f.probeRate < probe.MinProbeRate || f.probeRate > probe.MaxProbeRate {
+		errs = append(errs, fmt.Errorf("--probe-rate must be within %g..%g, got %g", float64(probe.MinProbeRate), float64(probe.MaxProbeRate), f.probeRate))
+	}
+	if err := f.th.Validate(); err != nil {
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
+}
+
+// splitList splits a comma-separated flag, dropping empty items.
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+func runWatch(ctx context.Context, env *Env, args []string) int {
+	var f watchFlags
+	fs := flag.NewFlagSet("watch", flag.ContinueOnError)
+	f.register(fs, true)
+	if code, ok := parseFlags(env, fs, watchUsage, args); !ok {
+		return code
+	}
+	if err := f.check(); err != nil {
+		return env.Fail(ExitUsage, err)
+	}
+	conn, err := f.common.Conn(env)
+	if err != nil {
+		return env.Fail(ExitUsage, err)
+	}
+	return f.observe(ctx, env, probe.ObserverConfig{
+		Conn: conn, Channels: splitList(f.channels), ProbeChannels: splitList(f.probeChannels), ID: f.id,
+	})
+}
+
+// observe runs an observer with the flags' settings and shows it: the
+// dashboard on a terminal, else headless.
+func (f *watchFlags) observe(ctx context.Context, env *Env, oc probe.ObserverConfig) int {
+	headless := f.headless || f.json || f.markdown || !isTerminal(os.Stdout) || !stdinIsTerminal(env)
+	var logTo io.Writer
+	held := newProgress(env.Stderr, false, false) // holds log lines until connected
+	if headless {
+		logTo = held
+	}
+	logger, closeLog, err := f.common.SetupLog(env, logTo)
+	if err != nil {
+		return env.Fail(ExitUsage, err)
+	}
+	defer closeLog()
+	oc.ProbeRate, oc.Thresholds, oc.Logger = f.probeRate, f.th, logger
+	o, err := probe.NewObserver(oc)
+	if err != nil {
+		return env.Fail(ExitUsage, err)
+	}
+	if err := o.Start(ctx); err != nil {
+		held.finish(true) // the one error line says it all
+		return env.Fail(ExitUsage, err)
+	}
+	held.finish(false)
+	defer o.Stop()
+	stopMetrics, err := f.promAddr.serve(ctx, env, prom.NewSnapshotCollector(o.Snapshot))
+	if err != nil {
+		return env.Fail(ExitUsage, err)
+	}
+	defer stopMetrics()
+	if f.duration > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, f.duration)
+		defer cancel()
+	}
+	if headless {
+		return f.headlessLoop(ctx, env, o)
+	}
+	return f.dashboard(ctx, env, o)
+}
+
+func stdinIsTerminal(env *Env) bool {
+	fl, ok := env.Stdin.(*os.File)
+	return ok && isatty.IsTerminal(fl.Fd())
+}
+
+// headlessLoop prints a summary line a second (on stderr when stdout must
+// hold only the final JSON or Markdown), then the final state.
+func (f *watchFlags) headlessLoop(ctx context.Context, env *Env, o *probe.Observer) int {
+	lines := env.Stdout
+	if f.json || f.markdown {
+		lines = env.Stderr
+	}
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	for done := false; !done; {
+		select {
+		case <-ctx.Done():
+			done = true
+		case <-t.C:
+			if _, err := fmt.Fprintln(lines, metrics.WatchLine(o.Snapshot())); err != nil {
+				return env.Fail(ExitUsage, fmt.Errorf("write output: %w", err))
+			}
+		}
+	}
+	final := o.Snapshot()
+	report := metrics.WatchText(final)
+	switch {
+	case f.json:
+		report = metrics.WatchJSON(final)
+	case f.markdown:
+		report = metrics.WatchMarkdown(final)
+	}
+	if err := report(env.Stdout); err != nil {
+		return env.Fail(ExitUsage, fmt.Errorf("write report: %w", err))
+	}
+	return exitFor(final)
+}
+
+// exitFor is 1 when any alert is CRIT, else 0.
+func exitFor(s metrics.Snapshot) int {
+	for _, a := range s.Alerts {
+		if a.Level == metrics.Crit {
+			return ExitFail
+		}
+	}
+	return ExitOK
+}
+
+// dashboard runs the terminal UI until q, Ctrl-C, --duration or ctx ends.
+func (f *watchFlags) dashboard(ctx context.Context, env *Env, o *probe.Observer) int {
+	m := tui.New(tui.Config{
+		Snapshots: o.Snapshots(), Control: o, Theme: f.theme, SnapshotDir: f.snapshotDir,
+		Thresholds: tui.Thresholds{
+			P99Warn: f.th.P99Warn.Std(), P99Crit: f.th.P99Crit.Std(),
+			DeliveryWarn: float64(f.th.DeliveryWarn), DeliveryCrit: float64(f.th.DeliveryCrit),
+		},
+	})
+	p := tea.NewProgram(m, tea.WithAltScreen(), tea.WithContext(ctx), tea.WithInput(env.Stdin), tea.WithOutput(os.Stdout))
+	_, err := p.Run()
+	if err != nil && !errors.Is(err, tea.ErrProgramKilled) && !errors.Is(err, context.DeadlineExceeded) && !errors.Is(err, context.Canceled) {
+		return env.Fail(ExitUsage, fmt.Errorf("dashboard: %w", err))
+	}
+	final := o.Snapshot()
+	if _, err := fmt.Fprintln(env.Stdout, metrics.WatchLine(final)); err != nil {
+		return ExitUsage
+	}
+	return exitFor(final)
+}

@@ -1,0 +1,295 @@
+package probe
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/bridgescope/bridgescope/bridge"
+	"github.com/bridgescope/bridgescope/metrics"
+)
+
+// How often RunHarness reports progress and checks whether the drain is complete.
+const (
+	progressInterval = 250 * time.Millisecond
+	drainPoll        = 10 * time.Millisecond
+)
+
+// HarnessConfig configures RunHarness: the seed's multi-instance test.
+type HarnessConfig struct {
+	// Conn says how to reach Redis.
+	Conn bridge.ConnConfig
+	// Instances is the number of in-process instances, at least 2.
+	Instances int
+	// Duration is how long events are published. Drain is how long to wait
+	// afterwards for deliveries still under way.
+	Duration, Drain time.Duration
+	// Rate is events per second, all instances together; each event is
+	// published by an instance chosen at random.
+	Rate float64
+	// Channel to publish and subscribe on. Default bridge.DefaultChannel.
+	Channel string
+	// SharedID gives every instance the ID "test-instance", reproducing the
+	// seed's bug (all instances shared process.pid).
+	SharedID bool
+	// Log receives verbose progress lines; nil discards them.
+	Log io.Writer
+	// Logger receives the bridges' own log lines; nil discards them.
+	Logger *slog.Logger
+	// Progress, when set, is called about four times a second while the
+	// run publishes and drains, never after RunHarness returns.
+	Progress func(HarnessProgress)
+}
+
+// HarnessProgress is a running count of a harness run. Elapsed passes
+// Duration while the run drains.
+type HarnessProgress struct {
+	Elapsed, Duration             time.Duration
+	Published, Received, Expected int64
+}
+
+func (c HarnessConfig) check() error {
+	var errs []error
+	if c.Instances < 2 {
+		errs = append(errs, fmt.Errorf("need at least 2 instances, got %d", c.Instances))
+	}
+	if !(c.Rate > 0) {
+		errs = append(errs, fmt.Errorf("rate must be positive, got %v", c.Rate))
+	}
+	if c.Duration <= 0 {
+		errs = append(errs, fmt.Errorf("duration must be positive, got %v", c.Duration))
+	}
+	if c.Drain < 0 {
+		errs = append(errs, fmt.Errorf("drain must not be negative, got %v", c.Drain))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("probe: harness: %w", err)
+	}
+	return nil
+}
+
+// RunHarness runs N bridges in this process against one Redis, publishes
+// events from random instances at the configured rate, and counts what
+// every instance received from every other: each event must reach exactly
+// the N−1 others. It returns once every bridge is closed and every
+// goroutine it started has ended. When ctx ends, publishing stops early
+// and the run drains and reports what it has; failing to connect is an error.
+func RunHarness(ctx context.Context, cfg HarnessConfig) (metrics.ValidateInput, error) {
+	if cfg.Channel == "" {
+		cfg.Channel = bridge.DefaultChannel
+	}
+	if err := cfg.check(); err != nil {
+		return metrics.ValidateInput{}, err
+	}
+	h, err := startHarness(ctx, cfg)
+	if err != nil {
+		return metrics.ValidateInput{}, err
+	}
+	defer h.closeBridges()
+	h.start = time.Now()
+	stopProgress := h.startProgress()
+	ran := h.publish(ctx)
+	h.drain()
+	stopProgress()
+	h.closeBridges()
+	return h.collect(ran), nil
+}
+
+// harness is one run: the bridges, their receivers and the publishers.
+type harness struct {
+	cfg     HarnessConfig
+	ids     []string
+	bridges []*bridge.Bridge
+	recv    []*receiver
+	pubs    *publishers
+	start   time.Time // publishing began
+	begun   time.Time // RunHarness began, for log lines
+	logMu   sync.Mutex
+	closed  sync.Once
+}
+
+// HarnessInstanceID is the ID of harness instance i; with shared, every
+// instance's ID is the same.
+func HarnessInstanceID(i int, shared bool) string {
+	if shared {
+		return "test-instance"
+	}
+	return fmt.Sprintf("test-instance-%d", i)
+}
+
+func startHarness(ctx context.Context, cfg HarnessConfig) (*harness, error) {
+	h := &harness{cfg: cfg, begun: time.Now()}
+	senders := make(map[senderKey]int, cfg.Instances)
+	for i := range cfg.Instances {
+		id := HarnessInstanceID(i, cfg.SharedID)
+		b, err := bridge.New(bridge.Config{
+			Conn: cfg.Conn, Channels: []string{cfg.Channel}, InstanceID: id,
+			DeliverDuplicates: true, Logger: cfg.Logger,
+		})
+		if err != nil {
+			h.closeBridges()
+			return nil, fmt.Errorf("probe: harness: instance %d: %w", i, err)
+		}
+		h.ids, h.bridges = append(h.ids, id), append(h.bridges, b)
+		senders[senderKey{id, b.Boot()}] = i
+	}
+	for i, b := range h.bridges {
+		r := newReceiver(i, h.ids[i], cfg.Channel, senders, cfg.Instances)
+		h.recv = append(h.recv, r)
+		b.Handle(r.handle)
+	}
+	h.pubs = newPublishers(h.bridges, cfg.Channel, h.logf)
+	if err := h.connect(ctx); err != nil {
+		h.closeBridges()
+		return nil, err
+	}
+	h.logf("%d instances subscribed to %s on %s", cfg.Instances, cfg.Channel, cfg.Conn.Redacted())
+	return h, nil
+}
+
+// connect checks that Redis answers at all, so an unreachable server fails
+// at once rather than after Start's subscription timeout, then starts every
+// bridge. Start returns once Redis confirmed the subscription: nothing is
+// published before every instance can receive it.
+func (h *harness) connect(ctx context.Context) error {
+	pctx, cancel := context.WithTimeout(ctx, bridge.DefaultDialTimeout)
+	defer cancel()
+	if err := h.bridges[0].Redis().Ping(pctx).Err(); err != nil {
+		return fmt.Errorf("probe: harness: cannot reach Redis at %s: %w", h.cfg.Conn.Redacted(), err)
+	}
+	errs := make([]error, len(h.bridges))
+	var wg sync.WaitGroup
+	for i, b := range h.bridges {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = b.Start(ctx)
+		}()
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			return fmt.Errorf("probe: harness: start instance %d (%s) on %s: %w", i, h.ids[i], h.cfg.Conn.Redacted(), err)
+		}
+	}
+	return nil
+}
+
+// publish runs the pacer and the publisher pool for Duration (or until ctx
+// ends) and waits for the last publish. It returns how long it published.
+func (h *harness) publish(ctx context.Context) time.Duration {
+	workers := publisherCount(h.cfg.Rate)
+	jobs := make(chan int64, workers)
+	wg := h.pubs.run(ctx, workers, jobs)
+	ran := pace(ctx, h.start, h.cfg.Duration, h.cfg.Rate, jobs)
+	close(jobs)
+	wg.Wait()
+	if ctx.Err() != nil {
+		h.logf("interrupted after %v: publishing stopped", ran.Round(time.Millisecond))
+	}
+	h.logf("published %d events (%d failed) in %v with %d publishers",
+		h.pubs.total(), h.pubs.failed.Load(), ran.Round(time.Millisecond), workers)
+	return ran
+}
+
+// drain waits until every expected delivery arrived or Drain elapsed. It
+// runs even after ctx ended: the events already published are what the
+// report is about.
+func (h *harness) drain() {
+	begin := time.Now()
+	deadline := begin.Add(h.cfg.Drain)
+	tick := time.NewTicker(drainPoll)
+	defer tick.Stop()
+	for {
+		got, want := h.received(), h.expected()
+		if got >= want {
+			h.logf("drain: all %d deliveries arrived after %v", want, time.Since(begin).Round(time.Millisecond))
+			return
+		}
+		if !time.Now().Before(deadline) {
+			h.logf("drain: %d of %d deliveries arrived within %v", got, want, h.cfg.Drain)
+			return
+		}
+		<-tick.C
+	}
+}
+
+func (h *harness) expected() int64 { return h.pubs.total() * int64(len(h.bridges)-1) }
+
+func (h *harness) received() int64 {
+	var n int64
+	for _, r := range h.recv {
+		n += r.received.Load()
+	}
+	return n
+}
+
+// startProgress calls cfg.Progress every progressInterval until the
+// returned stop function is called; stop waits for the last call to end.
+func (h *harness) startProgress() (stop func()) {
+	if h.cfg.Progress == nil {
+		return func() {}
+	}
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		tick := time.NewTicker(progressInterval)
+		defer tick.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-tick.C:
+				h.cfg.Progress(HarnessProgress{
+					Elapsed: time.Since(h.start), Duration: h.cfg.Duration,
+					Published: h.pubs.total(), Received: h.received(), Expected: h.expected(),
+				})
+			}
+		}
+	}()
+	return func() {
+		close(done)
+		wg.Wait()
+	}
+}
+
+// closeBridges closes every bridge once; their handlers have finished when
+// it returns.
+func (h *harness) closeBridges() {
+	h.closed.Do(func() {
+		var wg sync.WaitGroup
+		for _, b := range h.bridges {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				_ = b.Close() // a close error loses no count: they are read afterwards
+			}()
+		}
+		wg.Wait()
+	})
+}
+
+func (h *harness) logf(format string, args ...any) {
+	if h.cfg.Log == nil {
+		return
+	}
+	h.logMu.Lock()
+	defer h.logMu.Unlock()
+	elapsed := time.Since(h.begun).Seconds()
+	// A failing log writer must not fail the run.
+	_, _ = fmt.Fprintf(h.cfg.Log, "[%7.3fs] %s\n", elapsed, fmt.Sprintf(format, args...))
+}
+
+func transport(rawURL string) string {
+	if strings.HasPrefix(strings.ToLower(rawURL), "rediss://") {
+		return "pub/sub over TLS"
+	}
+	return "pub/sub"
+}
