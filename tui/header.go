@@ -29,7 +29,16 @@ func (m Model) headerBar(w int) string {
 	obs := "observer " + clip(s.Observer, 20)
 	up := "up " + fmtSpan(s.At.Sub(s.Started))
 	fixed := fmt.Sprintf(" bridgescope  %s  %s  %s", "", obs, up)
-	redis := clip(s.Redis, w-lipgloss.Width(fixed)-lipgloss.Width(right)-1)
+	// The Redis address is what on-call needs most: the observer ID gives
+	// way first, then the theme name, before the address is clipped.
+	if extra := lipgloss.Width(fixed) + lipgloss.Width(s.Redis) + lipgloss.Width(right) - w; extra > 0 {
+		obs = "observer " + clip(s.Observer, max(8, lipgloss.Width(s.Observer)-extra))
+		fixed = fmt.Sprintf(" bridgescope  %s  %s  %s", "", obs, up)
+	}
+	if lipgloss.Width(fixed)+lipgloss.Width(s.Redis)+lipgloss.Width(right) > w {
+		right = ""
+	}
+	redis := clip(s.Redis, w-lipgloss.Width(fixed)-lipgloss.Width(right))
 	left := fmt.Sprintf(" bridgescope  %s  %s  %s", redis, obs, up)
 	return st.Header.Render(fit(left, w-lipgloss.Width(right)) + right)
 }

@@ -100,13 +100,14 @@ func phase(start time.Time, cycle, offset, length time.Duration) bool {
 	return at < length
 }
 
-// slowPhases: for 25 s of every 60 s, a third of the acks wait 60–400 ms.
+// slowPhases: for 25 s of every 60 s, a quarter of the acks wait 40–250 ms
+// (and queue behind each other, as a slow consumer's would).
 func slowPhases(start time.Time) func() time.Duration {
 	return func() time.Duration {
-		if !phase(start, time.Minute, 10*time.Second, 25*time.Second) || rand.Float64() > 0.33 {
+		if !phase(start, time.Minute, 10*time.Second, 25*time.Second) || rand.Float64() > 0.25 {
 			return 0
 		}
-		return 60*time.Millisecond + rand.N(340*time.Millisecond)
+		return 40*time.Millisecond + rand.N(210*time.Millisecond)
 	}
 }
 
