@@ -105,7 +105,7 @@ func DistributionLine(ir InstanceResult) string {
 }
 
 func runLine(r ValidateReport) string {
-	s := fmt.Sprintf("%d instances, %s at %s/s each (drain %s), %s via %s",
+	s := fmt.Sprintf("%d instances, %s at %s events/s in total (drain %s), %s via %s",
 		len(r.Instances), msText(r.DurationMs), strconv.FormatFloat(r.Rate, 'f', -1, 64),
 		msText(r.DrainMs), orDash(plain(r.Redis)), orDash(plain(r.Transport)))
 	if r.SharedID {

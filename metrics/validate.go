@@ -17,7 +17,7 @@ type ValidateInput struct {
 	Instances []string // instance IDs; index = instance number
 	Duration  time.Duration
 	Drain     time.Duration
-	Rate      float64 // publishes per second per instance
+	Rate      float64 // publishes per second, all instances together
 	SharedID  bool    // instances deliberately share one ID
 
 	Published []int64   // per instance: successful publishes
