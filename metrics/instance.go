@@ -24,6 +24,8 @@ type instance struct {
 	reportedAt   time.Time
 	offsetUs     float64
 	offsetN      int
+	omemPct      float64 // output buffer, percent of the limit; see Registry.OutputBuffer
+	omemAt       time.Time
 }
 
 func newInstance(id string, now time.Time) *instance {

@@ -217,6 +217,28 @@ func (r *Registry) Report(id, boot string, rep InstanceReport, now time.Time) {
 	}
 }
 
+// InstanceIDs lists the instances known, in no particular order.
+func (r *Registry) InstanceIDs() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	ids := make([]string, 0, len(r.instances))
+	for id := range r.instances {
+		ids = append(ids, id)
+	}
+	return ids
+}
+
+// OutputBuffer records the largest Redis output buffer (omem, bytes) of
+// instance id's subscriptions, as CLIENT LIST shows it, against limit.
+func (r *Registry) OutputBuffer(id string, omem, limit int64, now time.Time) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if in := r.instances[id]; in != nil && limit > 0 {
+		in.omemPct = 100 * float64(omem) / float64(limit)
+		in.omemAt = now
+	}
+}
+
 // Malformed counts a refused message; source is "" when unreadable.
 func (r *Registry) Malformed(source, reason string, now time.Time) {
 	r.mu.Lock()

@@ -45,7 +45,7 @@ func (r *Registry) instanceRow(in *instance, now time.Time, history []AlertChang
 		Lost: in.lost, Duplicates: in.dups, Late: in.late,
 		SelfReceived: int64(in.cum.SelfReceived), Collisions: int64(in.cum.Collisions),
 		Errors: int64(in.cum.Errors), Reconnects: int64(in.cum.Reconnects), Drops: int64(in.cum.Drops),
-		Malformed: int64(in.cum.Malformed), ClockOffsetUs: in.offsetUs,
+		Malformed: int64(in.cum.Malformed), ClockOffsetUs: in.offsetUs, OutputBufferPct: in.omemPct,
 		LastSeen: in.lastSeen, LastSeenMs: now.Sub(in.lastSeen).Milliseconds(), Left: in.left,
 		State: r.engine.Level(in.id),
 	}
@@ -106,6 +106,11 @@ func (r *Registry) evaluate(now time.Time) {
 		e.Observe(now, "errors", id, float64(w.errors))
 		e.Observe(now, "silent", id, now.Sub(in.lastSeen).Seconds())
 		e.Observe(now, "redis_disconnected", id, in.disconnectedFor(now))
+		if now.Sub(in.omemAt) < 10*time.Second {
+			e.Observe(now, "output_buffer", id, in.omemPct)
+		} else {
+			e.Skip("output_buffer", id)
+		}
 	}
 }
 

@@ -35,7 +35,8 @@ type Rule struct {
 
 // Rules returns the alert rules for t, named "delivery" (percent),
 // "p99" (µs), "self_received", "collision" and "errors" (counts), "silent"
-// and "redis_disconnected" (seconds). Delivery and p99 hold for t.Hold both
+// and "redis_disconnected" (seconds), and "output_buffer" (percent of the
+// pubsub output-buffer limit Redis enforces). Delivery and p99 hold for t.Hold both
 // ways; the others rise at once and fall after t.Hold.
 func (t Thresholds) Rules() []Rule {
 	hold := t.Hold.Std()
@@ -53,6 +54,10 @@ func (t Thresholds) Rules() []Rule {
 			ClearHold: hold, Unit: "s", Describe: describeSeconds},
 		{Name: "redis_disconnected", Warn: 0, Crit: t.DisconnectedCrit.Std().Seconds(), Above: true,
 			ClearHold: hold, Unit: "s", Describe: describeSeconds},
+		// A subscriber's Redis output buffer, in percent of the pubsub hard
+		// limit: past half, Redis is about to disconnect it.
+		{Name: "output_buffer", Warn: 50, Crit: 90, Above: true,
+			ClearHold: hold, Hysteresis: 5, Unit: "%", Describe: FormatPercent},
 	}
 }
 

@@ -94,12 +94,15 @@ type InstanceRow struct {
 	Drops        int64 `json:"drops"`
 	Malformed    int64 `json:"malformed"`
 
-	ClockOffsetUs float64       `json:"clockOffsetUs"`
-	LastSeen      time.Time     `json:"lastSeen"`
-	LastSeenMs    int64         `json:"lastSeenMs"` // ms since LastSeen, at Snapshot.At
-	Left          bool          `json:"left"`       // sent a final stats report
-	State         Level         `json:"state"`
-	Recent        []AlertChange `json:"-"` // this instance's recent state changes
+	ClockOffsetUs float64 `json:"clockOffsetUs"`
+	// OutputBufferPct is the largest Redis output buffer of the instance's
+	// subscriptions in percent of the pubsub limit (CLIENT LIST omem).
+	OutputBufferPct float64       `json:"outputBufferPct"`
+	LastSeen        time.Time     `json:"lastSeen"`
+	LastSeenMs      int64         `json:"lastSeenMs"` // ms since LastSeen, at Snapshot.At
+	Left            bool          `json:"left"`       // sent a final stats report
+	State           Level         `json:"state"`
+	Recent          []AlertChange `json:"-"` // this instance's recent state changes
 }
 
 // SourceRow is what the observer sees passively of one publisher on the

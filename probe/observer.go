@@ -25,6 +25,7 @@ type ObserverConfig struct {
 	Thresholds    metrics.Thresholds
 	Refresh       time.Duration // snapshot interval; default 250ms
 	LateAfter     time.Duration // an ack later than this is late; default 2s
+	BufferPoll    time.Duration // how often CLIENT LIST is read for output buffers; default 2s
 	Logger        *slog.Logger
 	// Bridge lets tests and the demo tune the observer's own bridge
 	// (liveness interval, timeouts); Conn, Channels, ID and Prefix win.
@@ -85,6 +86,9 @@ func NewObserver(cfg ObserverConfig) (*Observer, error) {
 	if cfg.ProbeRate < MinProbeRate || cfg.ProbeRate > MaxProbeRate {
 		return nil, fmt.Errorf("probe: probe rate %g/s outside %g..%g", cfg.ProbeRate, float64(MinProbeRate), float64(MaxProbeRate))
 	}
+	if cfg.BufferPoll <= 0 {
+		cfg.BufferPoll = 2 * time.Second
+	}
 	if cfg.Refresh <= 0 {
 		cfg.Refresh = 250 * time.Millisecond
 	}
@@ -118,9 +122,10 @@ func (o *Observer) Start(ctx context.Context) error {
 	}
 	runCtx, cancel := context.WithCancel(context.Background())
 	o.cancel = cancel
-	o.wg.Add(2)
+	o.wg.Add(3)
 	go o.probeLoop(runCtx)
 	go o.snapshotLoop(runCtx)
+	go o.bufferLoop(runCtx)
 	return nil
 }
 
