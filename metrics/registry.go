@@ -66,6 +66,9 @@ type Registry struct {
 	malformed   int64
 	malformedBy map[string]int64
 	notes       map[string]string
+
+	selfCollisions   uint64    // messages bearing the observer's own ID from another process
+	selfCollisionsAt time.Time // when that count last grew
 }
 
 type pendingProbe struct {
@@ -141,6 +144,16 @@ func (r *Registry) Note(key, text string) {
 		return
 	}
 	r.notes[key] = text
+}
+
+// ObserverCollisions records the observer bridge's collision count: another
+// process publishes with the observer's own instance ID.
+func (r *Registry) ObserverCollisions(n uint64, now time.Time) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if n > r.selfCollisions {
+		r.selfCollisions, r.selfCollisionsAt = n, now
+	}
 }
 
 // ProbeSent records a probe the observer published.

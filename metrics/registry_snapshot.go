@@ -83,6 +83,11 @@ func (r *Registry) evaluate(now time.Time) {
 	} else {
 		e.Observe(now, "redis_disconnected", "", now.Sub(r.connSince).Seconds())
 	}
+	recent := 0.0
+	if r.selfCollisions > 0 && now.Sub(r.selfCollisionsAt) < windowSecs*time.Second {
+		recent = 1
+	}
+	e.Observe(now, "collision", "", recent)
 	sec := now.Unix()
 	ids := slices.Sorted(maps.Keys(r.instances))
 	for _, id := range ids {

@@ -157,6 +157,10 @@ func (o *Observer) ID() string { return o.cfg.ID }
 func (o *Observer) syncConn() {
 	st := o.b.Stats()
 	o.reg.SetConn(string(st.State), st.StateSince)
+	o.reg.ObserverCollisions(st.Collisions, time.Now())
+	if st.Collisions > 0 {
+		o.reg.Note("self", fmt.Sprintf("another process publishes as this observer (%s): %d messages", o.cfg.ID, st.Collisions))
+	}
 	if st.State != bridge.StateConnected && st.LastError != "" {
 		o.reg.Note("conn", "Redis: "+st.LastError)
 	} else {
