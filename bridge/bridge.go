@@ -174,7 +174,7 @@ func (b *Bridge) Start(ctx context.Context) error {
 	if b.cfg.DisableSubscription {
 		b.setState(StateConnected, nil)
 		close(b.ready)
-		return b.ping(ctx)
+		return b.Ping(ctx)
 	}
 	b.runWG.Add(1)
 	go b.run(runCtx)
@@ -191,7 +191,10 @@ func (b *Bridge) Start(ctx context.Context) error {
 	}
 }
 
-func (b *Bridge) ping(ctx context.Context) error {
+// Ping checks that Redis answers a command within DialTimeout, with the
+// same hints and redaction as Start: a quick verdict on an unreachable or
+// misconfigured Redis before a subscription starts retrying.
+func (b *Bridge) Ping(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, b.cfg.DialTimeout)
 	defer cancel()
 	if err := b.client.Ping(ctx).Err(); err != nil {

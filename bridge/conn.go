@@ -47,6 +47,8 @@ type ConnConfig struct {
 	SentinelPassword string
 
 	// ClusterAddrs (host:port each, any subset of the nodes) select Cluster mode.
+	// An ACL user then also needs +cluster|slots: the slot map places the
+	// subscriptions, and go-redis routes commands with it.
 	ClusterAddrs []string
 }
 

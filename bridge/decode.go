@@ -6,7 +6,6 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
-	"unsafe"
 )
 
 // Reason says why a message was refused. The empty Reason means it was accepted.
@@ -53,6 +52,10 @@ const (
 // Decode parses and validates one message. payload is not retained except
 // through substrings of it (Type, Source, Boot); Data is a copy.
 // nowMs is the receiver's clock, for refusing timestamps far in the future.
+//
+// It validates the JSON and reads the envelope's fields in one pass; the
+// reasons are still checked in the order of the Reason list, so a message
+// both invalid UTF-8 and too deep is refused as invalid_utf8.
 func Decode(payload string, maxPayload int, nowMs int64) (Envelope, Reason) {
 	var env Envelope
 	switch {
@@ -62,20 +65,34 @@ func Decode(payload string, maxPayload int, nowMs int64) (Envelope, Reason) {
 		return env, ReasonEmpty
 	case !utf8.ValidString(payload):
 		return env, ReasonInvalidUTF8
-	case tooDeep(payload, MaxDepth):
-		return env, ReasonTooDeep
-	case !json.Valid(unsafe.Slice(unsafe.StringData(payload), len(payload))):
-		return env, ReasonNotJSON
 	}
 	i := skipWS(payload, 0)
 	if payload[i] != '{' {
-		return env, ReasonNotObject
+		if validJSON(payload, MaxDepth) {
+			return env, ReasonNotObject
+		}
+		return env, invalidReason(payload)
 	}
 	var seen fields
-	if r := walkObject(payload, i+1, &env, &seen); r != "" {
+	r, end := walkObject(payload, i, &env, &seen)
+	switch {
+	case end == scanDeep:
+		return Envelope{}, ReasonTooDeep
+	case end < 0 || skipWS(payload, end) != len(payload):
+		return Envelope{}, invalidReason(payload)
+	case r != "":
 		return env, r
 	}
 	return env, seen.check(&env, nowMs)
+}
+
+// invalidReason tells a message nested too deep from one that is not JSON
+// at all, the depth being checked first whatever follows.
+func invalidReason(p string) Reason {
+	if tooDeep(p, MaxDepth) {
+		return ReasonTooDeep
+	}
+	return ReasonNotJSON
 }
 
 // firstOf keeps the first reason found: every field is still read, so a
@@ -101,25 +118,43 @@ func (f *fields) check(env *Envelope, nowMs int64) Reason {
 	return ""
 }
 
-// walkObject reads the top-level members of an object already known to be
-// valid JSON, starting after its '{'.
-func walkObject(p string, i int, env *Envelope, seen *fields) Reason {
+// walkObject validates the top-level object whose '{' is at i and reads
+// its members into env. It returns the first field's refusal and the offset
+// just past the object, or scanSyntax / scanDeep.
+func walkObject(p string, i int, env *Envelope, seen *fields) (Reason, int) {
 	var first Reason
+	if i = skipWS(p, i+1); i < len(p) && p[i] == '}' {
+		return first, i + 1
+	}
 	for {
-		i = skipWS(p, i)
-		if p[i] == '}' {
-			return first
+		if i >= len(p) || p[i] != '"' {
+			return first, scanSyntax
 		}
-		if p[i] == ',' {
-			i = skipWS(p, i+1)
+		kEnd := scanString(p, i)
+		if kEnd < 0 {
+			return first, kEnd
 		}
-		kEnd := skipValue(p, i)
 		key := p[i:kEnd]
-		i = skipWS(p, kEnd)
-		i = skipWS(p, i+1) // ':'
-		vEnd := skipValue(p, i)
+		if i = skipWS(p, kEnd); i >= len(p) || p[i] != ':' {
+			return first, scanSyntax
+		}
+		i = skipWS(p, i+1)
+		vEnd := scanValue(p, i, 1, MaxDepth)
+		if vEnd < 0 {
+			return first, vEnd
+		}
 		first = firstOf(first, setField(env, seen, unquoteKey(key), p[i:vEnd]))
-		i = vEnd
+		i = skipWS(p, vEnd)
+		switch {
+		case i >= len(p):
+			return first, scanSyntax
+		case p[i] == ',':
+			i = skipWS(p, i+1)
+		case p[i] == '}':
+			return first, i + 1
+		default:
+			return first, scanSyntax
+		}
 	}
 }
 
@@ -169,7 +204,8 @@ func idString(v string) (string, bool) {
 	}
 	s := v[1 : len(v)-1]
 	if strings.IndexByte(s, '\\') >= 0 {
-		if err := json.Unmarshal([]byte(v), &s); err != nil {
+		s = unescape(v)
+		if s == "" && len(v) > 2 {
 			return "", false
 		}
 	}
@@ -223,78 +259,16 @@ func unquoteKey(k string) string {
 	if strings.IndexByte(k, '\\') < 0 {
 		return k[1 : len(k)-1]
 	}
+	return unescape(k)
+}
+
+// unescape decodes a JSON string with escapes, or returns "" when it does
+// not decode. Its own variable keeps the common, unescaped path free of
+// the heap allocation that passing a pointer to encoding/json costs.
+func unescape(quoted string) string {
 	var s string
-	if json.Unmarshal([]byte(k), &s) != nil {
+	if json.Unmarshal([]byte(quoted), &s) != nil {
 		return ""
 	}
 	return s
-}
-
-func skipWS(p string, i int) int {
-	for i < len(p) && (p[i] == ' ' || p[i] == '\t' || p[i] == '\n' || p[i] == '\r') {
-		i++
-	}
-	return i
-}
-
-// skipValue returns the end of the JSON value starting at i. The input is
-// already known to be valid JSON.
-func skipValue(p string, i int) int {
-	switch p[i] {
-	case '"':
-		return skipString(p, i)
-	case '{', '[':
-		depth := 0
-		for ; i < len(p); i++ {
-			switch p[i] {
-			case '"':
-				i = skipString(p, i) - 1
-			case '{', '[':
-				depth++
-			case '}', ']':
-				depth--
-				if depth == 0 {
-					return i + 1
-				}
-			}
-		}
-		return i
-	}
-	for i < len(p) && !strings.ContainsRune(",}] \t\r\n", rune(p[i])) {
-		i++
-	}
-	return i
-}
-
-// skipString returns the index just past the closing quote of the string at i.
-func skipString(p string, i int) int {
-	for i++; i < len(p); i++ {
-		switch p[i] {
-		case '\\':
-			i++
-		case '"':
-			return i + 1
-		}
-	}
-	return i
-}
-
-// tooDeep reports whether objects and arrays nest deeper than max, without
-// parsing: a 10k-deep message must cost no more than its length.
-func tooDeep(p string, max int) bool {
-	depth := 0
-	for i := 0; i < len(p); i++ {
-		switch p[i] {
-		case '"':
-			i = skipString(p, i) - 1
-		case '{', '[':
-			depth++
-			if depth > max {
-				return true
-			}
-		case '}', ']':
-			depth--
-		}
-	}
-	return false
 }

@@ -45,15 +45,16 @@ func (tr *transcript) String() string {
 	return tr.buf.String()
 }
 
+const (
+	urlPW      = "url-PW-1f9c2e"
+	filePW     = "file-PW-7b3d5a"
+	sentinelPW = "sentinel-PW-9e8d7c"
+)
+
 // TestPasswordNeverLeaks drives every failure path with passwords set — in the URL,
 // in Password (which must win over the URL's), for sentinels — and searches all the
 // text produced for them.
 func TestPasswordNeverLeaks(t *testing.T) {
-	const (
-		urlPW      = "url-PW-1f9c2e"
-		filePW     = "file-PW-7b3d5a"
-		sentinelPW = "sentinel-PW-9e8d7c"
-	)
 	t.Cleanup(func() { awaitDialProbes(t) }) // runs last, after every Close
 	tr := &transcript{}
 	log := slog.New(slog.NewTextHandler(tr, &slog.HandlerOptions{Level: slog.LevelDebug}))
@@ -82,29 +83,7 @@ func TestPasswordNeverLeaks(t *testing.T) {
 	good.Conn.Password = filePW
 	sub := roundTrip(t, quick(good), 2)
 	tr.add(sub.Config().Conn.Redacted())
-
-	wrong := fastCfg("redis://bot:"+urlPW+"@"+srv.Addr(), "wrong-url-pw")
-	fail(wrong)
-	wrongFile := fastCfg("redis://bot@"+srv.Addr(), "wrong-file-pw")
-	wrongFile.Conn.Password = urlPW
-	fail(wrongFile)
-	fail(fastCfg("redis://bot:"+urlPW+"@127.0.0.1:1", "unreachable"))
-	fail(fastCfg("redis://bot:"+urlPW+"@127.0.0.1:notaport", "bad-url"))
-	fail(fastCfg("redis://bot:"+urlPW+"@127.0.0.1:1/?sentinel_password="+sentinelPW+"&x=%zz", "bad-query"))
-
-	certs := bridgetest.GenerateCerts(t)
-	tlsSrv := bridgetest.StartTLS(t, certs, true)
-	noCert := fastCfg("rediss://bot:"+urlPW+"@"+tlsSrv.TLSAddr(), "tls-no-cert")
-	noCert.Conn.TLSCA = certs.CAFile
-	fail(noCert)
-
-	sentinel := fastCfg("redis://bot:"+urlPW+"@ignored:1", "sentinel")
-	sentinel.Conn.Password, sentinel.Conn.SentinelPassword = filePW, sentinelPW
-	sentinel.Conn.SentinelMaster, sentinel.Conn.SentinelAddrs = "m", []string{"127.0.0.1:1", "127.0.0.1:2"}
-	fail(sentinel)
-	cluster := fastCfg("redis://bot:"+urlPW+"@ignored:1", "cluster")
-	cluster.Conn.Password, cluster.Conn.ClusterAddrs = filePW, []string{"127.0.0.1:1"}
-	fail(cluster)
+	failurePaths(t, srv, fail)
 
 	revoked := quick(good)
 	revoked.InstanceID = "revoked"
@@ -126,6 +105,31 @@ func TestPasswordNeverLeaks(t *testing.T) {
 		}
 	}
 	t.Logf("searched %d lines of errors, stats and logs", strings.Count(text, "\n"))
+}
+
+// failurePaths runs fail on every way a connection can fail with a password set.
+func failurePaths(t *testing.T, srv *bridgetest.Server, fail func(bridge.Config)) {
+	fail(fastCfg("redis://bot:"+urlPW+"@"+srv.Addr(), "wrong-url-pw"))
+	wrongFile := fastCfg("redis://bot@"+srv.Addr(), "wrong-file-pw")
+	wrongFile.Conn.Password = urlPW
+	fail(wrongFile)
+	fail(fastCfg("redis://bot:"+urlPW+"@127.0.0.1:1", "unreachable"))
+	fail(fastCfg("redis://bot:"+urlPW+"@127.0.0.1:notaport", "bad-url"))
+	fail(fastCfg("redis://bot:"+urlPW+"@127.0.0.1:1/?sentinel_password="+sentinelPW+"&x=%zz", "bad-query"))
+
+	certs := bridgetest.GenerateCerts(t)
+	tlsSrv := bridgetest.StartTLS(t, certs, true)
+	noCert := fastCfg("rediss://bot:"+urlPW+"@"+tlsSrv.TLSAddr(), "tls-no-cert")
+	noCert.Conn.TLSCA = certs.CAFile
+	fail(noCert)
+
+	sentinel := fastCfg("redis://bot:"+urlPW+"@ignored:1", "sentinel")
+	sentinel.Conn.Password, sentinel.Conn.SentinelPassword = filePW, sentinelPW
+	sentinel.Conn.SentinelMaster, sentinel.Conn.SentinelAddrs = "m", []string{"127.0.0.1:1", "127.0.0.1:2"}
+	fail(sentinel)
+	cluster := fastCfg("redis://bot:"+urlPW+"@ignored:1", "cluster")
+	cluster.Conn.Password, cluster.Conn.ClusterAddrs = filePW, []string{"127.0.0.1:1"}
+	fail(cluster)
 }
 
 // awaitDialProbes waits until go-redis's dial probes have ended. A pool whose dials

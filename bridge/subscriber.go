@@ -130,7 +130,7 @@ func (b *Bridge) read(ctx context.Context, ps *redis.PubSub) error {
 			b.enqueue(m, now.UnixNano())
 			lastRx = time.Now() // a blocked queue is not a silent link
 		case *redis.Subscription:
-			if m.Count == 0 || strings.HasSuffix(m.Kind, "unsubscribe") {
+			if strings.HasSuffix(m.Kind, "unsubscribe") {
 				return fmt.Errorf("%w: %s %s", errDropped, m.Kind, m.Channel)
 			}
 		}

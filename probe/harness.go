@@ -44,6 +44,13 @@ type HarnessConfig struct {
 	// Progress, when set, is called about four times a second while the
 	// run publishes and drains, never after RunHarness returns.
 	Progress func(HarnessProgress)
+	// Attach makes every instance a cooperating one (probe.Attach): it
+	// acks probes and reports stats, for an observer watching the run.
+	Attach bool
+
+	// latencyAtHandler times deliveries when the handler runs rather than
+	// when the message left the socket: bench measures the whole bridge path.
+	latencyAtHandler bool
 }
 
 // HarnessProgress is a running count of a harness run. Elapsed passes
@@ -106,6 +113,8 @@ type harness struct {
 	ids     []string
 	bridges []*bridge.Bridge
 	recv    []*receiver
+	agents  []*Agent // with Attach; started once every bridge is
+	running bool
 	pubs    *publishers
 	start   time.Time // publishing began
 	begun   time.Time // RunHarness began, for log lines
@@ -140,14 +149,22 @@ func startHarness(ctx context.Context, cfg HarnessConfig) (*harness, error) {
 	}
 	for i, b := range h.bridges {
 		r := newReceiver(i, h.ids[i], cfg.Channel, senders, cfg.Instances)
+		r.atHandler = cfg.latencyAtHandler
 		h.recv = append(h.recv, r)
 		b.Handle(r.handle)
+		if cfg.Attach {
+			h.agents = append(h.agents, Attach(b, AttachOptions{Role: "harness"}))
+		}
 	}
 	h.pubs = newPublishers(h.bridges, cfg.Channel, h.logf)
 	if err := h.connect(ctx); err != nil {
 		h.closeBridges()
 		return nil, err
 	}
+	for _, a := range h.agents {
+		a.Run()
+	}
+	h.running = true
 	h.logf("%d instances subscribed to %s on %s", cfg.Instances, cfg.Channel, cfg.Conn.Redacted())
 	return h, nil
 }
@@ -265,10 +282,15 @@ func (h *harness) startProgress() (stop func()) {
 func (h *harness) closeBridges() {
 	h.closed.Do(func() {
 		var wg sync.WaitGroup
-		for _, b := range h.bridges {
+		for i, b := range h.bridges {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
+				if h.running && i < len(h.agents) {
+					ctx, cancel := context.WithTimeout(context.Background(), bridge.DefaultCommandTimeout)
+					h.agents[i].Stop(ctx) // the final report: a graceful leave
+					cancel()
+				}
 				_ = b.Close() // a close error loses no count: they are read afterwards
 			}()
 		}

@@ -60,6 +60,8 @@ type receiver struct {
 	foreign  int64 // events from outside this run, ignored
 	lat      *metrics.Histogram
 	received atomic.Int64 // distinct events from the other instances
+
+	atHandler bool // time deliveries now rather than at the socket; set before Start
 }
 
 func newReceiver(index int, id, channel string, senders map[senderKey]int, n int) *receiver {
@@ -88,5 +90,9 @@ func (r *receiver) handle(ev bridge.Event) {
 	}
 	r.received.Add(1)
 	// Sender and receiver share this process's clock: the latency is exact.
-	r.lat.Record(time.Duration(ev.RecvNs - ev.SentNs))
+	recvNs := ev.RecvNs
+	if r.atHandler {
+		recvNs = time.Now().UnixNano()
+	}
+	r.lat.Record(time.Duration(recvNs - ev.SentNs))
 }

@@ -67,7 +67,11 @@ func TestHostileInput(t *testing.T) {
 	var s metrics.Snapshot
 	waitUntil(t, "every message counted", 5*time.Second, func() bool {
 		s = o.Snapshot()
-		return s.Malformed == int64(len(bad))
+		replayed := false
+		for _, src := range s.Sources {
+			replayed = replayed || (src.ID == "replayer" && src.Events == 2)
+		}
+		return s.Malformed == int64(len(bad)) && replayed
 	})
 	for r, n := range want {
 		if s.MalformedByReason[r] != n {

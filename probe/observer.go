@@ -114,8 +114,13 @@ func NewObserver(cfg ObserverConfig) (*Observer, error) {
 }
 
 // Start connects and subscribes (it fails if Redis cannot be reached), then
-// starts probing and taking snapshots until Stop.
+// starts probing and taking snapshots until Stop. An unreachable Redis is
+// reported at once, not after the subscription's retries.
 func (o *Observer) Start(ctx context.Context) error {
+	if err := o.b.Ping(ctx); err != nil {
+		o.b.Close()
+		return err
+	}
 	if err := o.b.Start(ctx); err != nil {
 		o.b.Close()
 		return err

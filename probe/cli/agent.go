@@ -97,7 +97,7 @@ func runAgent(ctx context.Context, env *Env, args []string) int {
 		d := f.ackDelay
 		opt.TestAckDelay = func() time.Duration { return d }
 	}
-	cfg := bridge.Config{Conn: conn, Channels: splitList(f.channels), InstanceID: f.id, Logger: logger}
+	cfg := bridge.Config{Conn: conn, Channels: splitList(f.channels), InstanceID: f.id, Logger: logger, Sharded: f.common.Sharded}
 	return runAgentServing(ctx, env, cfg, opt, f.publishRate, &f.promAddr)
 }
 

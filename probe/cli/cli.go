@@ -38,6 +38,7 @@ var commands = []*Command{
 	watchCommand,
 	agentCommand,
 	validateCommand,
+	benchCommand,
 }
 
 // version is set at build time with

@@ -130,19 +130,24 @@ func TestMetricsAddrWatchAndAgent(t *testing.T) {
 	addr := w.await(t, metricsLine)[1]
 	lossy := map[string]string{prom.InstanceLabel: "prom-lossy", "window": "session"}
 	crit := map[string]string{"rule": "delivery", prom.InstanceLabel: "prom-lossy", "level": "crit"}
+	id := map[string]string{prom.InstanceLabel: "prom-lossy"}
 	var fams map[string]*dto.MetricFamily
 	for ready := false; !ready; { // probes resolve 2 s after they are sent
+		time.Sleep(200 * time.Millisecond)
 		var err error
 		if fams, err = scrapeAddr(addr); err != nil {
 			t.Fatalf("scrape watch mid-run: %v\nstderr:\n%s", err, w.stderr)
 		}
-		_, hasDelivery := sample(fams, "bridgescope_instance_delivery_ratio", lossy)
+		sent, _ := sample(fams, "bridgescope_instance_probes_sent_total", id)
 		alert, _ := sample(fams, "bridgescope_alert", crit)
-		ready = hasDelivery && alert == 1
-		time.Sleep(200 * time.Millisecond)
+		ready = sent >= 50 && alert == 1
 	}
-	if d, _ := sample(fams, "bridgescope_instance_delivery_ratio", lossy); math.Abs(d-0.5) > 0.1 {
-		t.Errorf("delivery ratio of an agent dropping half its acks: %v, want 0.5 ± 0.1", d)
+	d, _ := sample(fams, "bridgescope_instance_delivery_ratio", lossy)
+	sent, _ := sample(fams, "bridgescope_instance_probes_sent_total", id)
+	acked, _ := sample(fams, "bridgescope_instance_probes_acked_total", id)
+	t.Logf("mid-run: delivery ratio %v, acked %v of %v", d, acked, sent)
+	if math.Abs(d-acked/sent) > 1e-9 || math.Abs(d-0.5) > 0.15 {
+		t.Errorf("delivery ratio of an agent dropping half its acks: %v (acked %v of %v), want 0.5 ± 0.15", d, acked, sent)
 	}
 	for _, c := range []struct {
 		name   string
@@ -150,7 +155,7 @@ func TestMetricsAddrWatchAndAgent(t *testing.T) {
 		min    float64
 	}{
 		{"bridgescope_redis_connected", nil, 1},
-		{"bridgescope_instance_probes_lost_total", map[string]string{prom.InstanceLabel: "prom-lossy"}, 1},
+		{"bridgescope_instance_probes_lost_total", id, 1},
 		{"bridgescope_source_events_total", map[string]string{"source": "prom-lossy"}, 1},
 	} {
 		if v, ok := sample(fams, c.name, c.labels); !ok || v < c.min {

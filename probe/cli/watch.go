@@ -46,6 +46,7 @@ type watchFlags struct {
 	channels      string
 	probeChannels string
 	probeRate     float64
+	lateAfter     time.Duration
 	id            string
 	theme         string
 	headless      bool
@@ -67,6 +68,7 @@ func (f *watchFlags) register(fs *flag.FlagSet, withConn bool) {
 		fs.StringVar(&f.common.LogFile, "log", "", "write log lines to `file`")
 	}
 	fs.Float64Var(&f.probeRate, "probe-rate", 10, fmt.Sprintf("probes per second on each probe channel (%g..%g; +/- on screen)", float64(probe.MinProbeRate), float64(probe.MaxProbeRate)))
+	fs.DurationVar(&f.lateAfter, "late-after", 2*time.Second, "how long an instance has to ack a probe before it counts as lost (and the ack as late)")
 	fs.StringVar(&f.theme, "theme", themes.Auto, "colour theme: "+strings.Join(append([]string{themes.Auto}, themes.Names()...), ", "))
 	fs.BoolVar(&f.headless, "headless", false, "no dashboard: a summary line a second, the final state at the end")
 	fs.DurationVar(&f.duration, "duration", 0, "stop after this long (default: until Ctrl-C or q)")
@@ -90,6 +92,9 @@ func (f *watchFlags) check() error {
 		if _, err := themes.Lookup(f.theme); err != nil {
 			errs = append(errs, err)
 		}
+	}
+	if f.lateAfter < 10*time.Millisecond || f.lateAfter > time.Minute {
+		errs = append(errs, fmt.Errorf("--late-after must be within 10ms..1m, got %v", f.lateAfter))
 	}
 	if f.probeRate < probe.MinProbeRate || f.probeRate > probe.MaxProbeRate {
 		errs = append(errs, fmt.Errorf("--probe-rate must be within %g..%g, got %g", float64(probe.MinProbeRate), float64(probe.MaxProbeRate), f.probeRate))
@@ -127,6 +132,7 @@ func runWatch(ctx context.Context, env *Env, args []string) int {
 	}
 	return f.observe(ctx, env, probe.ObserverConfig{
 		Conn: conn, Channels: splitList(f.channels), ProbeChannels: splitList(f.probeChannels), ID: f.id,
+		Bridge: bridge.Config{Sharded: f.common.Sharded},
 	})
 }
 
@@ -144,7 +150,7 @@ func (f *watchFlags) observe(ctx context.Context, env *Env, oc probe.ObserverCon
 		return env.Fail(ExitUsage, err)
 	}
 	defer closeLog()
-	oc.ProbeRate, oc.Thresholds, oc.Logger = f.probeRate, f.th, logger
+	oc.ProbeRate, oc.Thresholds, oc.Logger, oc.LateAfter = f.probeRate, f.th, logger, f.lateAfter
 	o, err := probe.NewObserver(oc)
 	if err != nil {
 		return env.Fail(ExitUsage, err)

@@ -1,0 +1,192 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/bridgescope/bridgescope/bridge"
+	"github.com/bridgescope/bridgescope/probe"
+)
+
+var benchCommand = &Command{
+	Name:    "bench",
+	Summary: "measure the bridge against raw Redis in the same run: throughput, latency, CPU",
+	Run:     runBench,
+}
+
+const benchUsage = `Usage: bridgescope bench [flags]
+
+For each rate in --rates, runs the bare lane (plain go-redis PUBLISH of a
+14-byte payload read by plain subscriptions) and the bridge lane (the
+validate harness: --instances bridges, timed at the handler) in alternating
+segments, --duration per lane, and prints deliveries/s, P50, P99, max, CPU
+seconds per 100k deliveries (this process) and the ratios bridge/bare.
+"max" is a closed loop with at most --in-flight events not yet delivered.
+
+With --soak D, runs the bridge lane and an observer for D instead, at 10000
+events/s with 20 instances unless --rates/--instances say otherwise, and
+prints RSS and goroutines every minute. Exits 2 on usage or connection errors.
+`
+
+// Soak defaults, used unless --rates or --instances are given.
+const (
+	soakRate      = 10000
+	soakInstances = 20
+)
+
+type benchFlags struct {
+	common    Common
+	instances int
+	duration  time.Duration
+	rates     rateList
+	channel   string
+	inFlight  int
+	json      bool
+	verbose   bool
+	soak      time.Duration
+	every     time.Duration
+}
+
+// rateList is --rates: positive numbers of events per second, or "max".
+type rateList []float64
+
+func (r *rateList) String() string {
+	names := make([]string, len(*r))
+	for i, v := range *r {
+		names[i] = probe.RateName(v)
+	}
+	return strings.Join(names, ",")
+}
+
+func (r *rateList) Set(s string) error {
+	var out rateList
+	for _, f := range strings.Split(s, ",") {
+		f = strings.TrimSpace(f)
+		if f == "max" {
+			out = append(out, 0)
+			continue
+		}
+		v, err := strconv.ParseFloat(f, 64)
+		if err != nil || !(v > 0) || math.IsInf(v, 0) {
+			return fmt.Errorf("%q is neither a positive rate nor max", f)
+		}
+		out = append(out, v)
+	}
+	*r = out
+	return nil
+}
+
+func (f *benchFlags) register(fs *flag.FlagSet) {
+	f.common.Register(fs)
+	f.rates = rateList{1000, 10000, 0}
+	fs.IntVar(&f.instances, "instances", 4, "instances in each lane (2.."+fmt.Sprint(maxValidateInstances)+")")
+	fs.DurationVar(&f.duration, "duration", 10*time.Second, "how long each lane publishes at each rate")
+	fs.Var(&f.rates, "rates", "comma-separated events per second, all instances together; max is the closed loop")
+	fs.StringVar(&f.channel, "channel", bridge.DefaultChannel, "channel of the bridge lane (the bare lane uses a private one)")
+	fs.IntVar(&f.inFlight, "in-flight", probe.DefaultBenchInFlight, "max: events published but not yet delivered everywhere")
+	fs.BoolVar(&f.json, "json", false, "print the result as one JSON object")
+	fs.BoolVar(&f.verbose, "verbose", false, "log each segment on stderr")
+	fs.DurationVar(&f.soak, "soak", 0, "run the memory soak for this long instead of the table")
+	fs.DurationVar(&f.every, "soak-every", time.Minute, "how often the soak prints a sample")
+}
+
+// check reports every bad value at once. set holds the flags given.
+func (f *benchFlags) check(set map[string]bool) error {
+	var errs []error
+	if f.instances < 2 || f.instances > maxValidateInstances {
+		errs = append(errs, fmt.Errorf("--instances must be between 2 and %d, got %d", maxValidateInstances, f.instances))
+	}
+	if f.duration <= 0 {
+		errs = append(errs, fmt.Errorf("--duration must be positive, got %v", f.duration))
+	}
+	if len(f.rates) == 0 {
+		errs = append(errs, errors.New("--rates is empty"))
+	}
+	if f.inFlight < 1 {
+		errs = append(errs, fmt.Errorf("--in-flight must be at least 1, got %d", f.inFlight))
+	}
+	if strings.TrimSpace(f.channel) == "" || bridge.IsPattern(f.channel) {
+		errs = append(errs, fmt.Errorf("--channel must name one channel (no *, ? or [), got %q", f.channel))
+	}
+	if f.soak < 0 || f.every <= 0 {
+		errs = append(errs, fmt.Errorf("--soak must not be negative and --soak-every must be positive, got %v and %v", f.soak, f.every))
+	}
+	if f.soak > 0 && set["rates"] && (len(f.rates) != 1 || f.rates[0] == 0) {
+		errs = append(errs, fmt.Errorf("--soak runs at one fixed rate: give --rates one number, got %s", f.rates.String()))
+	}
+	return errors.Join(errs...)
+}
+
+func runBench(ctx context.Context, env *Env, args []string) int {
+	var f benchFlags
+	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
+	f.register(fs)
+	if code, ok := parseFlags(env, fs, benchUsage, args); !ok {
+		return code
+	}
+	set := map[string]bool{}
+	fs.Visit(func(fl *flag.Flag) { set[fl.Name] = true })
+	if err := f.check(set); err != nil {
+		return env.Fail(ExitUsage, fmt.Errorf("bench: %w", err))
+	}
+	conn, err := f.common.Conn(env)
+	if err != nil {
+		return env.Fail(ExitUsage, fmt.Errorf("bench: %w", err))
+	}
+	logger, closeLog, err := f.common.SetupLog(env, env.Stderr)
+	if err != nil {
+		return env.Fail(ExitUsage, fmt.Errorf("bench: %w", err))
+	}
+	defer closeLog()
+	if f.soak > 0 {
+		return f.runSoak(ctx, env, conn, set)
+	}
+	cfg := probe.BenchConfig{Conn: conn, Instances: f.instances, Duration: f.duration, Rates: f.rates,
+		Channel: f.channel, InFlight: f.inFlight, Logger: logger}
+	if f.verbose {
+		cfg.Log = env.Stderr
+	}
+	rep, err := probe.RunBench(ctx, cfg)
+	if err != nil {
+		return env.Fail(ExitUsage, fmt.Errorf("bench: %w", err))
+	}
+	if ctx.Err() != nil {
+		env.Errorf("bench: interrupted: the table covers %d of %d rates", len(rep.Rates), len(f.rates))
+	}
+	out := probe.BenchText(rep)
+	if f.json {
+		out = probe.BenchJSON(rep)
+	}
+	if err := out(env.Stdout); err != nil {
+		return env.Fail(ExitUsage, fmt.Errorf("bench: %w", err))
+	}
+	return ExitOK
+}
+
+func (f *benchFlags) runSoak(ctx context.Context, env *Env, conn bridge.ConnConfig, set map[string]bool) int {
+	cfg := probe.SoakConfig{Conn: conn, Instances: soakInstances, Rate: soakRate, Duration: f.soak,
+		Every: f.every, Channel: f.channel}
+	if set["instances"] {
+		cfg.Instances = f.instances
+	}
+	if set["rates"] {
+		cfg.Rate = f.rates[0]
+	}
+	cfg.Sample = func(s probe.SoakSample) {
+		_ = probe.SoakLine(s)(env.Stdout) // a failed write is seen at the summary
+	}
+	sum, err := probe.RunSoak(ctx, cfg)
+	if err != nil {
+		return env.Fail(ExitUsage, fmt.Errorf("bench: soak: %w", err))
+	}
+	if err := probe.SoakSummary(sum)(env.Stdout); err != nil {
+		return env.Fail(ExitUsage, fmt.Errorf("bench: soak: %w", err))
+	}
+	return ExitOK
+}
