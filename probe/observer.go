@@ -106,6 +106,9 @@ func NewObserver(cfg ObserverConfig) (*Observer, error) {
 		Thresholds: cfg.Thresholds, LateAfter: cfg.LateAfter,
 	}, time.Now())
 	o.reg.SetProbing(o.rate, false)
+	if cfg.Conn.Insecure() {
+		o.reg.Note("tls", "TLS certificate verification is OFF (--tls-insecure)")
+	}
 	b.HandleControl(o.onControl)
 	b.SubscribeControl()
 	b.Handle(o.onEvent)
