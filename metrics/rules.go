@@ -154,6 +154,30 @@ func isSet(th float64) bool { return !math.IsNaN(th) && !math.IsInf(th, 0) }
 
 func durationUs(d time.Duration) float64 { return float64(d) / float64(time.Microsecond) }
 
+// FormatUsShort formats microseconds with a unit and 2–3 significant digits, at
+// most 6 cells: "412µs", "1.27ms", "12.7ms", "127ms", "3.4s".
+func FormatUsShort(us float64) string {
+	switch {
+	case math.IsNaN(us) || math.IsInf(us, 0) || us < 0:
+		return "-"
+	case us == 0:
+		return "0"
+	case us < 9.95:
+		return fmt.Sprintf("%.1fµs", us)
+	case us < 999.5:
+		return fmt.Sprintf("%.0fµs", us)
+	case us < 9995:
+		return fmt.Sprintf("%.2fms", us/1e3)
+	case us < 99950:
+		return fmt.Sprintf("%.1fms", us/1e3)
+	case us < 999500:
+		return fmt.Sprintf("%.0fms", us/1e3)
+	case us < 9.95e6:
+		return fmt.Sprintf("%.1fs", us/1e6)
+	}
+	return fmt.Sprintf("%.0fs", us/1e6)
+}
+
 // FormatUs formats a latency in microseconds with decimals and a unit that
 // fits: "412.3µs", "1.27ms", "2.50s"; "n/a" for NaN.
 func FormatUs(us float64) string {

@@ -36,7 +36,7 @@ func WatchLine(s Snapshot) string {
 		fmt.Fprintf(&b, " · worst delivery %s %s", wrPct(w.Delivery10s), wrText(w.ID))
 	}
 	if w, ok := wrWorstP99(s.Instances); ok {
-		fmt.Fprintf(&b, " · worst p99 %s %s", wrUs(w.RTT10s.P99), wrText(w.ID))
+		fmt.Fprintf(&b, " · worst p99 %s %s", FormatUsShort(w.RTT10s.P99), wrText(w.ID))
 	}
 	fmt.Fprintf(&b, " · %d alerts", len(s.Alerts))
 	return b.String()
@@ -192,7 +192,7 @@ func wrInstances(rows []InstanceRow) [][]string {
 		}
 		t = append(t, []string{wrText(in.ID), wrText(in.Role), in.State.String(),
 			wrPct(in.Delivery), wrPct(in.Delivery10s), wrPct(in.Delivery1m),
-			wrUs(in.RTT.P50), wrUs(in.RTT.P95), wrUs(in.RTT.P99), wrUs(in.RTT.Max),
+			FormatUsShort(in.RTT.P50), FormatUsShort(in.RTT.P95), FormatUsShort(in.RTT.P99), FormatUsShort(in.RTT.Max),
 			fmt.Sprint(in.Lost), fmt.Sprint(in.Duplicates), fmt.Sprint(in.Late), fmt.Sprint(in.SelfReceived),
 			fmt.Sprint(in.Errors), fmt.Sprint(in.Reconnects), fmt.Sprint(in.Drops), seen})
 	}
@@ -208,7 +208,7 @@ func wrSources(rows []SourceRow) [][]string {
 		}
 		t = append(t, []string{wrText(src.ID), fmt.Sprint(src.Events), fmt.Sprintf("%.1f/s", src.RatePerSec),
 			fmt.Sprint(src.Gaps), fmt.Sprint(src.Duplicates), fmt.Sprint(src.Reorders), fmt.Sprint(src.Malformed),
-			fmt.Sprint(src.Boots), wrUs(src.OneWay.P50), wrUs(src.OneWay.P99), seq})
+			fmt.Sprint(src.Boots), FormatUsShort(src.OneWay.P50), FormatUsShort(src.OneWay.P99), seq})
 	}
 	return t
 }
@@ -338,28 +338,6 @@ func wrPct(p float64) string {
 		return "-"
 	}
 	return fmt.Sprintf("%.1f%%", p)
-}
-
-// wrUs formats microseconds with a unit and 2–3 significant digits:
-// "412µs", "1.27ms", "3.4s".
-func wrUs(us float64) string {
-	switch {
-	case !wrFinite(us) || us < 0:
-		return "-"
-	case us < 9.95:
-		return fmt.Sprintf("%.1fµs", us)
-	case us < 999.5:
-		return fmt.Sprintf("%.0fµs", us)
-	case us < 9995:
-		return fmt.Sprintf("%.2fms", us/1e3)
-	case us < 99950:
-		return fmt.Sprintf("%.1fms", us/1e3)
-	case us < 999500:
-		return fmt.Sprintf("%.0fms", us/1e3)
-	case us < 9.95e6:
-		return fmt.Sprintf("%.1fs", us/1e6)
-	}
-	return fmt.Sprintf("%.0fs", us/1e6)
 }
 
 func wrDur(d time.Duration) string {

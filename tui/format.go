@@ -9,33 +9,14 @@ import (
 
 	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/x/ansi"
+
+	"github.com/bridgescope/bridgescope/metrics"
 )
 
 func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
 
-// fmtUs formats microseconds with a unit and 2–3 significant digits, at
-// most 6 cells: "412µs", "1.27ms", "12.7ms", "127ms", "3.4s".
-func fmtUs(us float64) string {
-	switch {
-	case !finite(us) || us < 0:
-		return "-"
-	case us == 0:
-		return "0"
-	case us < 9.95:
-		return fmt.Sprintf("%.1fµs", us)
-	case us < 999.5:
-		return fmt.Sprintf("%.0fµs", us)
-	case us < 9995:
-		return fmt.Sprintf("%.2fms", us/1e3)
-	case us < 99950:
-		return fmt.Sprintf("%.1fms", us/1e3)
-	case us < 999500:
-		return fmt.Sprintf("%.0fms", us/1e3)
-	case us < 9.95e6:
-		return fmt.Sprintf("%.1fs", us/1e6)
-	}
-	return fmt.Sprintf("%.0fs", us/1e6)
-}
+// fmtUs formats microseconds in at most 6 cells (metrics.FormatUsShort).
+func fmtUs(us float64) string { return metrics.FormatUsShort(us) }
 
 // fmtDurUs formats a time.Duration like fmtUs.
 func fmtDurUs(d time.Duration) string { return fmtUs(float64(d) / float64(time.Microsecond)) }
