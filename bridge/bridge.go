@@ -49,6 +49,7 @@ type Bridge struct {
 	topo           topology // where the subscriptions go
 	setNameRefused atomic.Bool
 	pub            publisher
+	streams        streamBook // read positions, with Transport streams
 
 	hmu         sync.Mutex
 	handlers    []Handler

@@ -116,6 +116,9 @@ func (p *nodePool) close() error {
 
 // publishRaw sends one encoded message: SPUBLISH when sharded, else PUBLISH.
 func (b *Bridge) publishRaw(ctx context.Context, channel string, msg []byte) error {
+	if b.cfg.Transport == TransportStreams {
+		return b.xadd(ctx, channel, msg)
+	}
 	if b.cfg.Sharded {
 		return b.client.SPublish(ctx, channel, msg).Err()
 	}

@@ -86,6 +86,23 @@ type Config struct {
 
 	// Logger receives the bridge's own log lines. Default: discarded.
 	Logger *slog.Logger
+
+	// Transport is TransportPubSub ("pubsub", the default) or TransportStreams
+	// ("streams"): every channel, the control channel included, is then the stream
+	// StreamName(channel), written with XADD and read by every instance with XREAD
+	// BLOCK from the last ID it read. No patterns, no Sharded. See streams.go.
+	Transport string
+	// StreamMaxLen trims each stream on every XADD (MAXLEN ~ N): entries trimmed
+	// before an instance read them are lost, and counted in Stats.Trimmed.
+	// Default 100000 (DefaultStreamMaxLen).
+	StreamMaxLen int64
+	// StreamBlock is XREAD's BLOCK: how long a read waits for new entries. A read
+	// with no reply within StreamBlock+PingTimeout declares the link dead. Never 0
+	// (which would block forever). Default PingInterval (1s).
+	StreamBlock time.Duration
+	// StreamBatch is XREAD's COUNT: the most entries of one stream read per round
+	// trip. Default 512 (DefaultStreamBatch).
+	StreamBatch int64
 }
 
 // withDefaults returns a copy of c with every zero field set to its default.
@@ -114,7 +131,7 @@ func (c Config) withDefaults() Config {
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
-	return c
+	return c.transportDefaults()
 }
 
 func (c Config) validate() error {
@@ -133,6 +150,7 @@ func (c Config) validate() error {
 	if c.BackoffMax < c.BackoffMin {
 		errs = append(errs, fmt.Errorf("backoff max %v is below backoff min %v", c.BackoffMax, c.BackoffMin))
 	}
+	errs = append(errs, c.validateTransport()...)
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("bridge: config: %w", err)
 	}

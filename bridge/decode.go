@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+	"unsafe"
 )
 
 // Reason says why a message was refused. The empty Reason means it was accepted.
@@ -57,6 +58,13 @@ const (
 // reasons are still checked in the order of the Reason list, so a message
 // both invalid UTF-8 and too deep is refused as invalid_utf8.
 func Decode(payload string, maxPayload int, nowMs int64) (Envelope, Reason) {
+	return decode(payload, maxPayload, nowMs, false)
+}
+
+// decode is Decode; with shareData, Data points into payload instead of
+// being a copy, for a dispatcher that copies it only when it delivers:
+// the caller must never hand such a Data out or write to it.
+func decode(payload string, maxPayload int, nowMs int64, shareData bool) (Envelope, Reason) {
 	var env Envelope
 	switch {
 	case len(payload) > maxPayload:
@@ -73,7 +81,7 @@ func Decode(payload string, maxPayload int, nowMs int64) (Envelope, Reason) {
 		}
 		return env, invalidReason(payload)
 	}
-	var seen fields
+	seen := fields{shareData: shareData}
 	r, end := walkObject(payload, i, &env, &seen)
 	switch {
 	case end == scanDeep:
@@ -104,7 +112,7 @@ func firstOf(have, r Reason) Reason {
 	return r
 }
 
-type fields struct{ typ, source, timestamp bool }
+type fields struct{ typ, source, timestamp, shareData bool }
 
 func (f *fields) check(env *Envelope, nowMs int64) Reason {
 	switch {
@@ -170,7 +178,11 @@ func setField(env *Envelope, seen *fields, key, v string) Reason {
 		seen.source = true
 		return failIf(!ok, ReasonBadSource)
 	case "data":
-		env.Data = json.RawMessage(v)
+		if seen.shareData {
+			env.Data = unsafe.Slice(unsafe.StringData(v), len(v))
+		} else {
+			env.Data = json.RawMessage(v)
+		}
 	case "timestamp":
 		env.Timestamp, ok = wholeNumber(v)
 		seen.timestamp = true
@@ -231,6 +243,9 @@ func sourceString(v string) (string, bool) {
 // wholeNumber accepts a JSON number with an integral value (JavaScript may
 // send 1760700000123 as 1.760700000123e12).
 func wholeNumber(v string) (int64, bool) {
+	if n, ok := plainInt(v); ok {
+		return n, true
+	}
 	if n, err := strconv.ParseInt(v, 10, 64); err == nil {
 		return n, true
 	}
@@ -242,6 +257,26 @@ func wholeNumber(v string) (int64, bool) {
 		return 0, false
 	}
 	return int64(f), true
+}
+
+// plainInt reads the common case, 1 to 19 decimal digits (ns since the
+// epoch have 19); anything else, or an overflow, is left to strconv.
+func plainInt(v string) (int64, bool) {
+	if len(v) == 0 || len(v) > 19 {
+		return 0, false
+	}
+	var n uint64 // 19 digits fit: 10^19 − 1 < 2^64
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + uint64(c-'0')
+	}
+	if n > math.MaxInt64 {
+		return 0, false
+	}
+	return int64(n), true
 }
 
 // printable refuses control characters (C0, DEL, C1) and so terminal

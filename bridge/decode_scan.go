@@ -98,30 +98,48 @@ func scanArray(p string, i, depth, maxDepth int) int {
 	}
 }
 
+// plainByte marks the bytes a JSON string holds as they are: not the
+// quote, not the backslash, not a control character.
+var plainByte = func() (t [256]bool) {
+	for c := 0x20; c < 256; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()
+
 // scanString validates the string whose opening quote is at i. Bytes from
 // 0x80 up are accepted as they are: UTF-8 is checked once, beforehand.
 func scanString(p string, i int) int {
 	for i++; i < len(p); i++ {
-		switch c := p[i]; {
-		case c == '"':
+		if plainByte[p[i]] {
+			continue
+		}
+		switch p[i] {
+		case '"':
 			return i + 1
-		case c < 0x20:
-			return scanSyntax
-		case c == '\\':
-			i++
-			if i >= len(p) {
-				return scanSyntax
+		case '\\':
+			if i = scanEscape(p, i+1); i < 0 {
+				return i
 			}
-			switch p[i] {
-			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
-			case 'u':
-				if i+4 >= len(p) || !isHex(p[i+1]) || !isHex(p[i+2]) || !isHex(p[i+3]) || !isHex(p[i+4]) {
-					return scanSyntax
-				}
-				i += 4
-			default:
-				return scanSyntax
-			}
+		default:
+			return scanSyntax // a control character
+		}
+	}
+	return scanSyntax
+}
+
+// scanEscape validates the escape whose letter is at i and returns the
+// offset of its last byte.
+func scanEscape(p string, i int) int {
+	if i >= len(p) {
+		return scanSyntax
+	}
+	switch p[i] {
+	case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+		return i
+	case 'u':
+		if i+4 < len(p) && isHex(p[i+1]) && isHex(p[i+2]) && isHex(p[i+3]) && isHex(p[i+4]) {
+			return i + 4
 		}
 	}
 	return scanSyntax

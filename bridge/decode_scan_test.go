@@ -139,3 +139,31 @@ func refSkipValue(p string, i int) int {
 	}
 	return i
 }
+
+func TestPlainInt(t *testing.T) {
+	for _, c := range []struct {
+		in   string
+		want int64
+		ok   bool
+	}{
+		{"0", 0, true}, {"42", 42, true}, {"1760700000123456789", 1760700000123456789, true},
+		{"9223372036854775807", 9223372036854775807, true}, {"9223372036854775808", 0, false},
+		{"9999999999999999999", 0, false}, {"12345678901234567890", 0, false}, {"", 0, false},
+		{"-1", 0, false}, {"1.5", 0, false}, {"1e3", 0, false},
+	} {
+		if got, ok := plainInt(c.in); got != c.want || ok != c.ok {
+			t.Errorf("plainInt(%q) = %d, %v; want %d, %v", c.in, got, ok, c.want, c.ok)
+		}
+	}
+}
+
+// TestValidDataMatchesStdlib: MarshalData's check keeps encoding/json's
+// nesting limit, invalid UTF-8 included (encoding/json lets it through).
+func TestValidDataMatchesStdlib(t *testing.T) {
+	for _, c := range append(jsonCases, strings.Repeat("[", maxDataDepth)+strings.Repeat("]", maxDataDepth),
+		strings.Repeat("[", maxDataDepth+1)+strings.Repeat("]", maxDataDepth+1), "\"\xff\"") {
+		if got, want := validData([]byte(c)), json.Valid([]byte(c)); got != want {
+			t.Errorf("validData(%.40q) = %v, encoding/json says %v", c, got, want)
+		}
+	}
+}

@@ -20,7 +20,6 @@ type publisher struct {
 	mu     sync.Mutex
 	chans  map[string]*pubChannel
 	errors uint64
-	buf    []byte
 }
 
 type pubChannel struct {
@@ -38,10 +37,15 @@ func (p *publisher) counts() (map[string]uint64, uint64) {
 	return m, p.errors
 }
 
-// encode assigns the next seq of channel and encodes env into a fresh
-// buffer. A message too large is refused before it takes a seq, so it
-// leaves no gap behind.
-func (p *publisher) encode(channel string, env *Envelope, max int) ([]byte, error) {
+// msgPool recycles encoded messages: go-redis has written a message to the
+// socket by the time PUBLISH returns, and keeps no reference to it.
+var msgPool = sync.Pool{New: func() any { return new([]byte) }}
+
+// encode assigns the next seq of channel and encodes env into a buffer from
+// msgPool; the caller returns it with putMsg. A message too large is
+// refused before it takes a seq, so it leaves no gap behind.
+func (p *publisher) encode(channel string, env *Envelope, max int) (*[]byte, error) {
+	msg := msgPool.Get().(*[]byte)
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	c := p.chans[channel]
@@ -50,13 +54,23 @@ func (p *publisher) encode(channel string, env *Envelope, max int) ([]byte, erro
 		p.chans[channel] = c
 	}
 	env.Seq = c.seq + 1
-	p.buf = AppendEnvelope(p.buf[:0], env)
-	if len(p.buf) > max {
+	*msg = AppendEnvelope((*msg)[:0], env)
+	if n := len(*msg); n > max {
 		p.errors++
-		return nil, fmt.Errorf("%w: %d > %d bytes on %s", ErrTooLarge, len(p.buf), max, channel)
+		putMsg(msg)
+		return nil, fmt.Errorf("%w: %d > %d bytes on %s", ErrTooLarge, n, max, channel)
 	}
 	c.seq++
-	return append([]byte(nil), p.buf...), nil
+	return msg, nil
+}
+
+// maxPooledMsg keeps one huge message from pinning its buffer for good.
+const maxPooledMsg = 64 << 10
+
+func putMsg(msg *[]byte) {
+	if cap(*msg) <= maxPooledMsg {
+		msgPool.Put(msg)
+	}
 }
 
 func (p *publisher) done(channel string, err error) {
@@ -102,7 +116,8 @@ func (b *Bridge) PublishTracked(ctx context.Context, channel, typ string, data a
 	}
 	ctx, cancel := context.WithTimeout(ctx, b.cfg.CommandTimeout)
 	defer cancel()
-	err = b.publishRaw(ctx, channel, msg)
+	err = b.publishRaw(ctx, channel, *msg)
+	putMsg(msg)
 	b.pub.done(channel, err)
 	if err != nil {
 		return env, fmt.Errorf("bridge: publish %s: %w", channel, err)

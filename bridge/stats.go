@@ -39,6 +39,10 @@ type Stats struct {
 	Duplicates uint64 // seq seen already (dropped unless DeliverDuplicates)
 	Late       uint64 // arrived after a higher seq
 	Gaps       uint64 // seqs still missing across all streams: loss
+	// Trimmed counts stream entries trimmed (MAXLEN) before this instance read them:
+	// loss with Transport streams, also seen as Gaps where the entries had a seq.
+	// Counted on Redis ≥ 7.0 (XINFO STREAM entries-added); 0 elsewhere.
+	Trimmed uint64
 
 	Malformed          uint64
 	MalformedByReason  map[Reason]uint64
@@ -95,6 +99,7 @@ type counters struct {
 	drops              uint64
 	handlerPanics      uint64
 	subscribeFails     uint64
+	trimmed            uint64
 	book               shardBook
 }
 
@@ -136,6 +141,7 @@ func (b *Bridge) Stats() Stats {
 	sort.Strings(s.CollidingBoots)
 	s.Duplicates, s.Late, s.Malformed = c.duplicates, c.late, c.malformed
 	s.Drops, s.HandlerPanics, s.SubscribeFails = c.drops, c.handlerPanics, c.subscribeFails
+	s.Trimmed = c.trimmed
 	s.Shards = c.book.stats(c.state == StateClosed)
 	s.MalformedByReason = make(map[Reason]uint64)
 	s.MalformedByChannel = make(map[string]map[Reason]uint64, len(c.malformedByChannel))

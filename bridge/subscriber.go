@@ -29,6 +29,9 @@ func (b *Bridge) channels() (plain, patterns []string) {
 // subs is the subscription set: the configured channels plus the control channel.
 func (b *Bridge) subs() subSet {
 	plain, patterns := b.channels()
+	if b.cfg.Transport == TransportStreams {
+		return b.streamSubs(plain)
+	}
 	return subSet{plain: plain, patterns: patterns, sharded: b.cfg.Sharded}
 }
 

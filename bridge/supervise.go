@@ -177,6 +177,9 @@ func (sv *supervisor) exited(ex shardExit) bool {
 
 // runShard is one subscription connection's life: subscribe, read until the link fails.
 func (b *Bridge) runShard(ctx context.Context, r *shardRun) shardExit {
+	if b.cfg.Transport == TransportStreams {
+		return b.runStreamShard(ctx, r)
+	}
 	ps, err := b.subscribe(ctx, r.t)
 	if err != nil {
 		return shardExit{run: r, err: err}

@@ -12,6 +12,7 @@ type instance struct {
 	lastSeen       time.Time
 	left           bool
 	boots          map[string]time.Time // boot → last heard: two live at once is a collision
+	bootSeen       time.Time            // when boot (the latest) was last heard; boots lags it by < bootRefresh
 
 	sent, acked, lost, dups, late int64 // probes, session
 	session                       *Histogram
@@ -44,19 +45,31 @@ func (in *instance) heard(boot string, now time.Time) {
 		in.left = false
 		in.joinedNs = now.UnixNano()
 	}
-	if boot != "" {
-		in.boot = boot
-		if len(in.boots) < 16 {
-			in.boots[boot] = now
-		}
+	if boot == "" {
+		return
+	}
+	if d := now.Sub(in.bootSeen); boot == in.boot && d >= 0 && d < bootRefresh {
+		in.bootSeen = now // the map write is the costly part of an ack: skip it
+		return
+	}
+	in.boot, in.bootSeen = boot, now
+	if len(in.boots) < 16 {
+		in.boots[boot] = now
 	}
 }
+
+// bootRefresh is how stale boots may be for the current boot: far below
+// the 3 s that makes a boot live, and bootSeen is exact anyway.
+const bootRefresh = 500 * time.Millisecond
 
 // liveBoots counts boots heard from within the last 3 s: more than one
 // means two processes share this instance ID.
 func (in *instance) liveBoots(now time.Time) int {
 	n := 0
 	for b, at := range in.boots {
+		if b == in.boot && in.bootSeen.After(at) {
+			at = in.bootSeen
+		}
 		if now.Sub(at) <= 3*time.Second {
 			n++
 		} else if now.Sub(at) > time.Minute {

@@ -159,7 +159,9 @@ func (r *Registry) ObserverCollisions(n uint64, now time.Time) {
 // ProbeSent records a probe the observer published.
 func (r *Registry) ProbeSent(k ProbeKey, sentNs int64) {
 	r.mu.Lock()
-	r.pending[k] = &pendingProbe{sentNs: sentNs}
+	// Sized for every instance's ack, so that Ack, once per instance and
+	// probe, never grows it.
+	r.pending[k] = &pendingProbe{sentNs: sentNs, acked: make(map[string]struct{}, len(r.instances))}
 	r.queue = append(r.queue, k)
 	r.mu.Unlock()
 }

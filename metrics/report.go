@@ -31,6 +31,7 @@ func ValidateText(r ValidateReport) Reporter {
 		for _, ir := range r.PerInstance {
 			fmt.Fprintf(&b, "  %s\n", DistributionLine(ir))
 		}
+		writeFaultsText(&b, r)
 		b.WriteString("\nChecks:\n")
 		writeAligned(&b, "  ", checkRows(r))
 		b.WriteString("\n" + statusLine(r) + "\n")
@@ -56,6 +57,7 @@ func ValidateMarkdown(r ValidateReport) Reporter {
 		writeMarkdown(&b, append([][]string{{"Statistic", "Value"}}, latencyRows(r)...))
 		b.WriteString("\n### Distribution\n\n")
 		writeMarkdown(&b, distributionRows(r))
+		writeFaultsMarkdown(&b, r)
 		b.WriteString("\n### Checks\n\n")
 		writeMarkdown(&b, checkRows(r))
 		b.WriteString("\n### Verdict\n\n**" + statusLine(r) + "**\n")
@@ -143,6 +145,18 @@ func overallRows(r ValidateReport) [][]string {
 }
 
 func latencyRows(r ValidateReport) [][]string {
+	rows := bridgeLatencyRows(r)
+	if b := r.BaselineUs; b != nil {
+		line := "no samples"
+		if b.Count > 0 {
+			line = fmt.Sprintf("P50 %s, P99 %s, max %s (%s samples)", FormatUs(b.P50), FormatUs(b.P99), FormatUs(b.Max), itoa(b.Count))
+		}
+		rows = append(rows, []string{"Raw Redis (baseline):", line})
+	}
+	return rows
+}
+
+func bridgeLatencyRows(r ValidateReport) [][]string {
 	l := r.LatencyUs
 	if l.Count == 0 {
 		return [][]string{{"Samples:", "0 (no latency measured)"}}

@@ -28,6 +28,10 @@ type ValidateInput struct {
 
 	Latency      *Histogram // every one-way delivery, on one process clock
 	CollisionIDs []string   // instance IDs seen with more than one boot
+
+	// Baseline holds the raw-Redis lane's latencies, timed the same way
+	// beside the run (validate --baseline); nil when there was none.
+	Baseline *Histogram
 }
 
 // ValidateReport is the verdict of a validation run and everything it was
@@ -55,9 +59,18 @@ type ValidateReport struct {
 
 	LatencyUs Percentiles `json:"latencyUs"`
 	Clamped   int64       `json:"clampedLatencies"` // samples outside 1µs..60s
+	// BaselineUs is raw Redis's latency in the same run (--baseline):
+	// Redis being slow and our path being slow are told apart.
+	BaselineUs *Percentiles `json:"baselineUs,omitempty"`
 
 	PerInstance []InstanceResult `json:"perInstance"`
 	Checks      []Check          `json:"checks"`
+
+	// Faults are the faults injected into the run (validate --fault), and
+	// FaultLoss splits its loss into inside and outside their windows; see
+	// BuildFaultReport. Absent without faults.
+	Faults    []FaultResult `json:"faults,omitempty"`
+	FaultLoss *FaultLoss    `json:"faultLoss,omitempty"`
 
 	Level    Level    `json:"level"`    // worst check level
 	Status   string   `json:"status"`   // "PASS" or "FAIL"
@@ -127,6 +140,10 @@ func BuildValidateReport(in ValidateInput, th Thresholds) ValidateReport {
 	if in.Latency != nil {
 		r.LatencyUs = in.Latency.Summary()
 		r.Clamped = in.Latency.Clamped()
+	}
+	if in.Baseline != nil {
+		b := in.Baseline.Summary()
+		r.BaselineUs = &b
 	}
 	r.Checks = validateChecks(&r, in, th)
 	r.verdict()

@@ -258,3 +258,25 @@ func (s *baselineSub) take(p string, recvNs int64) {
 	s.received.Add(1)
 	s.lat.Record(time.Duration(recvNs - int64(binary.BigEndian.Uint64([]byte(p[6:14])))))
 }
+
+// DefaultBaselineRate is the raw lane's rate beside validate: light enough
+// not to load Redis, frequent enough for its percentiles.
+const DefaultBaselineRate = 100
+
+// RunBaseline runs a raw lane at rate events per second for d, waits up to
+// drain for deliveries still under way, and returns what it measured.
+// When ctx ends, publishing stops early.
+func RunBaseline(ctx context.Context, cfg BaselineConfig, rate float64, d, drain time.Duration) (BaselineResult, error) {
+	if !(rate > 0) || d <= 0 {
+		return BaselineResult{}, fmt.Errorf("probe: baseline: rate %v and duration %v must be positive", rate, d)
+	}
+	l, err := StartBaseline(ctx, cfg)
+	if err != nil {
+		return BaselineResult{}, err
+	}
+	defer l.Close()
+	lane := bareLane{l}
+	publishPaced(ctx, lane, time.Now(), d, rate)
+	drainLane(lane, drain)
+	return l.Close(), nil
+}

@@ -19,7 +19,7 @@ import (
 // delivered everywhere, its publisher count, and the drain after each segment.
 const (
 	DefaultBenchInFlight = 512
-	benchMaxWorkersX     = 16
+	benchMaxWorkers      = 16
 	benchDrain           = 5 * time.Second
 	benchDrainPoll       = time.Millisecond
 	benchInFlightPoll    = 50 * time.Microsecond
@@ -225,7 +225,7 @@ func publishClosed(ctx context.Context, lane benchLane, until time.Time, inFligh
 					continue
 				}
 				lane.publish(ctx, int(k%int64(n)), k)
-				k += int64(benchMaxWorkers)
+				k += benchMaxWorkers
 			}
 		}()
 	}
@@ -273,5 +273,3 @@ func redisVersion(ctx context.Context, b *Baseline) string {
 	}
 	return infoField(info, "redis_version")
 }
-
-var benchMaxWorkers = 16

@@ -104,25 +104,35 @@ func BenchText(r BenchReport) metrics.Reporter {
 		var b bytes.Buffer
 		fmt.Fprintf(&b, "bridgescope bench: %d instances, %s per lane and rate (bare, bridge, bridge, bare), %s\n",
 			r.Instances, msDuration(r.DurationMs), benchMachine(r))
-		tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', tabwriter.AlignRight)
-		fmt.Fprintln(tw, "RATE\tLANE\tDELIVERIES/S\tP50\tP99\tMAX\tCPU s/100k\tALLOCS/DELIV\tDELIVERED\t")
+		tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(tw, "RATE\tLANE\tDELIVERIES/S\tP50\tP99\tMAX\tCPU s/100k\tALLOCS/DELIV\tDELIVERED")
 		for _, rr := range r.Rates {
 			for _, l := range []struct {
 				name string
 				v    BenchLane
 			}{{"bare", rr.Bare}, {"bridge", rr.Bridge}} {
-				fmt.Fprintf(tw, "%s\t%s\t%.0f\t%s\t%s\t%s\t%.3f\t%.1f\t%s\t\n", rr.Rate, l.name, l.v.DeliveriesPerSec,
+				fmt.Fprintf(tw, "%s\t%s\t%.0f\t%s\t%s\t%s\t%.3f\t%.1f\t%s\n", rr.Rate, l.name, l.v.DeliveriesPerSec,
 					metrics.FormatUs(l.v.P50Us), metrics.FormatUs(l.v.P99Us), metrics.FormatUs(l.v.MaxUs),
 					l.v.CPUSecPer100k, l.v.AllocsPerDelivery, delivered(l.v))
 			}
-			fmt.Fprintf(tw, "%s\tbridge/bare\t%.2f×\t%.2f×\t%.2f×\t\t\t\t\t\n", rr.Rate, rr.Ratio.Throughput, rr.Ratio.P50, rr.Ratio.P99)
+			// As many cells as the lane rows: a shorter row would end the columns.
+			fmt.Fprintf(tw, "%s\tbridge/bare\t%.2f×\t%.2f×\t%.2f×\t\t\t\t\n", rr.Rate, rr.Ratio.Throughput, rr.Ratio.P50, rr.Ratio.P99)
 		}
 		_ = tw.Flush() // into a buffer: cannot fail
-		if _, err := w.Write(b.Bytes()); err != nil {
+		if _, err := w.Write(trimLines(b.Bytes())); err != nil {
 			return fmt.Errorf("probe: write bench text: %w", err)
 		}
 		return nil
 	}
+}
+
+// trimLines drops the padding tabwriter leaves at the end of short rows.
+func trimLines(b []byte) []byte {
+	lines := bytes.Split(b, []byte("\n"))
+	for i, l := range lines {
+		lines[i] = bytes.TrimRight(l, " ")
+	}
+	return bytes.Join(lines, []byte("\n"))
 }
 
 func delivered(l BenchLane) string {

@@ -47,6 +47,10 @@ type HarnessConfig struct {
 	// Attach makes every instance a cooperating one (probe.Attach): it
 	// acks probes and reports stats, for an observer watching the run.
 	Attach bool
+	// Bridge tunes every instance's bridge (liveness interval, timeouts,
+	// backoff); Conn, Channels, InstanceID, DeliverDuplicates and Logger
+	// are the harness's and win.
+	Bridge bridge.Config
 
 	// latencyAtHandler times deliveries when the handler runs rather than
 	// when the message left the socket: bench measures the whole bridge path.
@@ -136,10 +140,10 @@ func startHarness(ctx context.Context, cfg HarnessConfig) (*harness, error) {
 	senders := make(map[senderKey]int, cfg.Instances)
 	for i := range cfg.Instances {
 		id := HarnessInstanceID(i, cfg.SharedID)
-		b, err := bridge.New(bridge.Config{
-			Conn: cfg.Conn, Channels: []string{cfg.Channel}, InstanceID: id,
-			DeliverDuplicates: true, Logger: cfg.Logger,
-		})
+		bc := cfg.Bridge
+		bc.Conn, bc.Channels, bc.InstanceID = cfg.Conn, []string{cfg.Channel}, id
+		bc.DeliverDuplicates, bc.Logger = true, cfg.Logger
+		b, err := bridge.New(bc)
 		if err != nil {
 			h.closeBridges()
 			return nil, fmt.Errorf("probe: harness: instance %d: %w", i, err)
@@ -309,9 +313,15 @@ func (h *harness) logf(format string, args ...any) {
 	_, _ = fmt.Fprintf(h.cfg.Log, "[%7.3fs] %s\n", elapsed, fmt.Sprintf(format, args...))
 }
 
-func transport(rawURL string) string {
-	if strings.HasPrefix(strings.ToLower(rawURL), "rediss://") {
-		return "pub/sub over TLS"
+// transport names a run's transport in its report: "pub/sub" or "streams", and
+// " over TLS" when the URL says so.
+func transport(c bridge.Config) string {
+	name := "pub/sub"
+	if c.Transport == bridge.TransportStreams {
+		name = "streams"
 	}
-	return "pub/sub"
+	if strings.HasPrefix(strings.ToLower(c.Conn.URL), "rediss://") {
+		name += " over TLS"
+	}
+	return name
 }

@@ -17,7 +17,7 @@ func (h *harness) collect(ran time.Duration) metrics.ValidateInput {
 		dur = ran.Truncate(time.Millisecond)
 	}
 	in := metrics.ValidateInput{
-		Redis: h.cfg.Conn.Redacted(), Transport: transport(h.cfg.Conn.URL),
+		Redis: h.cfg.Conn.Redacted(), Transport: transport(h.bridges[0].Config()),
 		Instances: slices.Clone(h.ids), Duration: dur, Drain: h.cfg.Drain,
 		Rate: h.cfg.Rate, SharedID: h.cfg.SharedID,
 		Published: h.pubs.counts(), Matrix: make([][]int64, n),

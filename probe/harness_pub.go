@@ -78,6 +78,9 @@ type publishers struct {
 	failed    atomic.Int64
 	logf      func(format string, args ...any)
 	lastLog   atomic.Int64 // unix ns of the last logged publish error
+	// track, when set before run, sees every publish attempt as it
+	// returns: the fault accounting's ground truth (fault_track.go).
+	track func(i int, env bridge.Envelope, err error)
 }
 
 func newPublishers(bridges []*bridge.Bridge, channel string, logf func(string, ...any)) *publishers {
@@ -110,7 +113,11 @@ func (p *publishers) run(ctx context.Context, workers int, jobs <-chan int64) *s
 
 func (p *publishers) publish(ctx context.Context, i int, k int64) {
 	data := json.RawMessage(`{"n":` + strconv.FormatInt(k, 10) + `}`)
-	if _, err := p.bridges[i].Publish(ctx, p.channel, harnessEventType, data); err != nil {
+	env, err := p.bridges[i].Publish(ctx, p.channel, harnessEventType, data)
+	if p.track != nil {
+		p.track(i, env, err)
+	}
+	if err != nil {
 		p.failed.Add(1)
 		p.logError(i, err)
 		return

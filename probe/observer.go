@@ -101,7 +101,7 @@ func NewObserver(cfg ObserverConfig) (*Observer, error) {
 	}
 	o := &Observer{cfg: cfg, b: b, rate: cfg.ProbeRate, rateChg: make(chan struct{}, 1), snaps: make(chan metrics.Snapshot, 1)}
 	o.reg = metrics.NewRegistry(metrics.RegistryConfig{
-		Observer: cfg.ID, Redis: cfg.Conn.Redacted(), Transport: "pubsub",
+		Observer: cfg.ID, Redis: cfg.Conn.Redacted(), Transport: b.Config().Transport,
 		Channels: cfg.Channels, ProbeChannels: cfg.ProbeChannels,
 		Thresholds: cfg.Thresholds, LateAfter: cfg.LateAfter,
 	}, time.Now())

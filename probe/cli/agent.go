@@ -37,6 +37,7 @@ type agentFlags struct {
 	dropAcks    float64
 	ackDelay    time.Duration
 	promAddr    metricsFlag
+	transport   transportFlag
 }
 
 func (f *agentFlags) register(fs *flag.FlagSet) {
@@ -48,6 +49,7 @@ func (f *agentFlags) register(fs *flag.FlagSet) {
 	fs.Float64Var(&f.dropAcks, "test-drop-acks", 0, "TESTING ONLY: drop this fraction (0..1) of acks, evenly spread, to see a lossy instance")
 	fs.DurationVar(&f.ackDelay, "test-ack-delay", 0, "TESTING ONLY: delay every ack (and so the handler) by this long")
 	f.promAddr.register(fs)
+	f.transport.register(fs)
 }
 
 func (f *agentFlags) check() error {
@@ -97,7 +99,8 @@ func runAgent(ctx context.Context, env *Env, args []string) int {
 		d := f.ackDelay
 		opt.TestAckDelay = func() time.Duration { return d }
 	}
-	cfg := bridge.Config{Conn: conn, Channels: splitList(f.channels), InstanceID: f.id, Logger: logger, Sharded: f.common.Sharded}
+	cfg := bridge.Config{Conn: conn, Channels: splitList(f.channels), InstanceID: f.id, Logger: logger, Sharded: f.common.Sharded,
+		Transport: f.transport.String()}
 	return runAgentServing(ctx, env, cfg, opt, f.publishRate, &f.promAddr)
 }
 

@@ -6,6 +6,8 @@ import (
 	"flag"
 	"fmt"
 	"math"
+	"os"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"time"
@@ -51,6 +53,7 @@ type benchFlags struct {
 	verbose   bool
 	soak      time.Duration
 	every     time.Duration
+	profile   string
 }
 
 // rateList is --rates: positive numbers of events per second, or "max".
@@ -94,6 +97,7 @@ func (f *benchFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&f.verbose, "verbose", false, "log each segment on stderr")
 	fs.DurationVar(&f.soak, "soak", 0, "run the memory soak for this long instead of the table")
 	fs.DurationVar(&f.every, "soak-every", time.Minute, "how often the soak prints a sample")
+	fs.StringVar(&f.profile, "cpuprofile", "", "write a CPU profile of the whole run to `file` (go tool pprof -top)")
 }
 
 // check reports every bad value at once. set holds the flags given.
@@ -144,6 +148,11 @@ func runBench(ctx context.Context, env *Env, args []string) int {
 		return env.Fail(ExitUsage, fmt.Errorf("bench: %w", err))
 	}
 	defer closeLog()
+	stopProfile, err := startProfile(f.profile)
+	if err != nil {
+		return env.Fail(ExitUsage, fmt.Errorf("bench: %w", err))
+	}
+	defer stopProfile()
 	if f.soak > 0 {
 		return f.runSoak(ctx, env, conn, set)
 	}
@@ -189,4 +198,24 @@ func (f *benchFlags) runSoak(ctx context.Context, env *Env, conn bridge.ConnConf
 		return env.Fail(ExitUsage, fmt.Errorf("bench: soak: %w", err))
 	}
 	return ExitOK
+}
+
+// startProfile starts a CPU profile into path ("" for none); the returned
+// function stops it and closes the file.
+func startProfile(path string) (func(), error) {
+	if path == "" {
+		return func() {}, nil
+	}
+	file, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("--cpuprofile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(file); err != nil {
+		_ = file.Close()
+		return nil, fmt.Errorf("--cpuprofile: %w", err)
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		_ = file.Close() // the profile is written by StopCPUProfile; a close error leaves it as it is
+	}, nil
 }

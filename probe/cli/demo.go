@@ -58,10 +58,10 @@ func runDemo(ctx context.Context, env *Env, args []string) int {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			runAgentInstance(agentCtx, quiet, bridge.Config{Conn: conn, InstanceID: a.id}, a.opt, a.rate)
+			runAgentInstance(agentCtx, quiet, bridge.Config{Conn: conn, InstanceID: a.id, Transport: f.transport.String()}, a.opt, a.rate)
 		}()
 	}
-	return f.observe(ctx, env, probe.ObserverConfig{Conn: conn, ID: "bridgescope-demo"})
+	return f.observe(ctx, env, probe.ObserverConfig{Conn: conn, ID: "bridgescope-demo", Bridge: bridge.Config{Transport: f.transport.String()}})
 }
 
 type discard struct{}

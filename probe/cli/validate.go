@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"log/slog"
 	"math"
 	"strings"
 	"time"
@@ -17,7 +18,7 @@ import (
 
 // maxValidateInstances bounds --instances: each instance holds two Redis
 // connections, and the run is a test, not a load generator for a server.
-const maxValidateInstances = 100
+const maxValidateInstances = 500
 
 var validateCommand = &Command{
 	Name:    "validate",
@@ -33,7 +34,7 @@ instances for --duration, waits up to --drain for deliveries still under
 way, and checks that every event reached exactly the other instances.
 Prints the report as text (default), --json or --markdown; exits 0 on PASS,
 1 on FAIL, 2 on usage or connection errors.
-`
+` + faultUsage
 
 type validateFlags struct {
 	common    Common
@@ -46,8 +47,11 @@ type validateFlags struct {
 	markdown  bool
 	verbose   bool
 	sharedID  bool
+	baseline  bool
 	th        metrics.Thresholds
 	promAddr  metricsFlag
+	fault     faultFlags
+	transport transportFlag
 }
 
 func (f *validateFlags) register(fs *flag.FlagSet) {
@@ -61,7 +65,11 @@ func (f *validateFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&f.markdown, "markdown", false, "print the report as Markdown")
 	fs.BoolVar(&f.verbose, "verbose", false, "log the run's steps on stderr")
 	fs.BoolVar(&f.sharedID, "shared-id", false, "give every instance the same ID, reproducing the seed's bug (must FAIL)")
+	fs.BoolVar(&f.baseline, "baseline", false, "run a raw-Redis lane beside the bridges ("+fmt.Sprint(probe.DefaultBaselineRate)+
+		" events/s on a private channel)\nand report its latency next to theirs")
 	f.promAddr.register(fs)
+	f.fault.register(fs)
+	f.transport.register(fs)
 	f.th = metrics.DefaultThresholds()
 	f.th.RegisterFlags(fs)
 }
@@ -90,6 +98,7 @@ func (f *validateFlags) check() error {
 	if err := f.th.Validate(); err != nil {
 		errs = append(errs, err)
 	}
+	errs = append(errs, f.fault.check(f.duration, f.transport.name != ""))
 	return errors.Join(errs...)
 }
 
@@ -124,10 +133,16 @@ func runValidate(ctx context.Context, env *Env, args []string) int {
 		Rate: f.rate, Channel: f.channel, SharedID: f.sharedID,
 		Logger: logger, Progress: live.tee(prog.update),
 	}
+	cfg.Bridge.Transport = f.transport.String() // --compare-transports sets it per run
 	if f.verbose {
 		cfg.Log = prog
 	}
+	if f.fault.active() {
+		return f.runFaults(ctx, env, cfg, prog)
+	}
+	base := f.startBaseline(ctx, env, conn, logger)
 	in, err := probe.RunHarness(ctx, cfg)
+	in.Baseline = base(err != nil)
 	prog.finish(err != nil)
 	if err != nil {
 		return env.Fail(ExitUsage, fmt.Errorf("validate: %w", err))
@@ -155,4 +170,35 @@ func (f *validateFlags) report(env *Env, r metrics.ValidateReport) int {
 		return ExitFail
 	}
 	return ExitOK
+}
+
+// startBaseline starts the raw lane when --baseline asks for it. The
+// returned function waits for it (stopping it first when stop is set) and
+// returns its latencies: nil without --baseline, or when the lane failed,
+// which is reported as a warning.
+func (f *validateFlags) startBaseline(ctx context.Context, env *Env, conn bridge.ConnConfig, logger *slog.Logger) func(stop bool) *metrics.Histogram {
+	if !f.baseline {
+		return func(bool) *metrics.Histogram { return nil }
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan *metrics.Histogram, 1)
+	go func() {
+		res, err := probe.RunBaseline(ctx, probe.BaselineConfig{Conn: conn, Logger: logger},
+			probe.DefaultBaselineRate, f.duration, f.drain)
+		if err != nil {
+			if ctx.Err() == nil {
+				env.Errorf("validate: baseline lane: %v", err)
+			}
+			done <- nil
+			return
+		}
+		done <- res.Latency
+	}()
+	return func(stop bool) *metrics.Histogram {
+		if stop {
+			cancel()
+		}
+		defer cancel()
+		return <-done
+	}
 }

@@ -56,6 +56,7 @@ type watchFlags struct {
 	snapshotDir   string
 	th            metrics.Thresholds
 	promAddr      metricsFlag
+	transport     transportFlag
 }
 
 func (f *watchFlags) register(fs *flag.FlagSet, withConn bool) {
@@ -76,6 +77,7 @@ func (f *watchFlags) register(fs *flag.FlagSet, withConn bool) {
 	fs.BoolVar(&f.markdown, "markdown", false, "headless: print the final state as Markdown on stdout")
 	fs.StringVar(&f.snapshotDir, "snapshot-dir", tui.DefaultSnapshotDir, "where the 's' key writes snapshots")
 	f.promAddr.register(fs)
+	f.transport.register(fs)
 	f.th = metrics.DefaultThresholds()
 	f.th.RegisterFlags(fs)
 }
@@ -132,7 +134,7 @@ func runWatch(ctx context.Context, env *Env, args []string) int {
 	}
 	return f.observe(ctx, env, probe.ObserverConfig{
 		Conn: conn, Channels: splitList(f.channels), ProbeChannels: splitList(f.probeChannels), ID: f.id,
-		Bridge: bridge.Config{Sharded: f.common.Sharded},
+		Bridge: bridge.Config{Sharded: f.common.Sharded, Transport: f.transport.String()},
 	})
 }
 

@@ -115,7 +115,7 @@ func TestWatchWithAgentProcesses(t *testing.T) {
 		}
 	}
 	if d, _ := rows["lossy"]["delivery"].(float64); math.Abs(d-90) > 2 || alerts["lossy"]["delivery"] == metrics.OK {
-		t.Errorf("lossy: delivery %.2f%%, alerts %v; want 90%% ± 2 and a delivery alert", d, alerts["lossy"])
+		t.Errorf("lossy: delivery %.2f%%, alerts %v; want 90%% ± 2 and a delivery alert; row %v", d, alerts["lossy"], rows["lossy"])
 	}
 	if alerts["doomed"]["silent"] != metrics.Warn {
 		t.Errorf("killed agent: alerts %v, want silent WARN", alerts["doomed"])
