@@ -95,6 +95,7 @@ func (p *nodePool) get(addr string) *redis.Client {
 	opt := *p.base
 	opt.Addr = addr
 	opt.PoolSize = nodePoolSize
+	opt.MaxRetries = -1 // said again: go-redis rewrites -1 to 0 in options it has used, and 0 means 3
 	if opt.TLSConfig != nil {
 		opt.TLSConfig = opt.TLSConfig.Clone()
 	}
