@@ -76,7 +76,7 @@ func TestWatchWithAgentProcesses(t *testing.T) {
 		_ = leaver.cmd.Process.Signal(syscall.SIGINT)  // graceful: a final report
 	}()
 	code, stdout, stderr := run(t, ctx, "watch", "--redis", url, "--headless", "--duration", "12s", "--json",
-		"--probe-rate", "20", "--silent-warn", "3s", "--alert-hold", "1s",
+		"--probe-rate", "20", "--silent-warn", "5s", "--alert-hold", "1s",
 		// Latency under -race with six processes on two cores is not what
 		// this test is about; delivery, silence and leaving are.
 		"--p99-warn", "3s", "--p99-crit", "5s", "--late-after", "5s")
