@@ -191,14 +191,15 @@ func (r *Registry) Ack(id, boot string, k ProbeKey, instRecvNs, nowNs int64) {
 		}
 		return
 	}
-	if _, dup := p.acked[id]; dup {
-		in.dups++
-		return
-	}
 	if p.acked == nil {
 		p.acked = make(map[string]struct{}, 4)
 	}
+	n := len(p.acked)
 	p.acked[id] = struct{}{}
+	if len(p.acked) == n {
+		in.dups++ // it was there already: one map operation tells, not a lookup and an insert
+		return
+	}
 	if p.sentNs < in.joinedNs {
 		return
 	}

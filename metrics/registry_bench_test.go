@@ -22,16 +22,24 @@ func BenchmarkRegistryRecord(b *testing.B) {
 		for i, id := range ids {
 			r.Report(id, boots[i], InstanceReport{}, now)
 		}
-		probes := b.N/n + 1
-		for k := range probes { // sent before the clock starts: only acks are timed
+		// A window of pending probes as at 10 probes/s with a 2 s late-after;
+		// each probe, once all 50 acked it, makes room for the next one. That
+		// churn, one ProbeSent and one withdrawal per 50 acks, is timed too.
+		const window = 20
+		for k := range window {
 			r.ProbeSent(ProbeKey{"bridge:events", uint64(k + 1)}, now.UnixNano())
 		}
 		sent := now.UnixNano()
 		b.ReportAllocs()
-		b.ResetTimer()
-		for i := range b.N {
-			k := ProbeKey{"bridge:events", uint64(i/n + 1)}
-			r.Ack(ids[i%n], boots[i%n], k, sent+500_000, sent+int64(i%900+100)*1000)
+		i := 0
+		for b.Loop() {
+			seq := uint64(i/n + 1)
+			r.Ack(ids[i%n], boots[i%n], ProbeKey{"bridge:events", seq}, sent+500_000, sent+int64(i%900+100)*1000)
+			if i++; i%n == 0 {
+				r.ProbeFailed(ProbeKey{"bridge:events", seq})
+				r.ProbeSent(ProbeKey{"bridge:events", seq + window}, sent)
+				r.queue = r.queue[:0] // Snapshot would settle it; it is not timed here
+			}
 		}
 	})
 	b.Run("event", func(b *testing.B) {

@@ -106,6 +106,9 @@ func RunBench(ctx context.Context, cfg BenchConfig) (BenchReport, error) {
 		if err != nil {
 			return rep, err
 		}
+		if ctx.Err() != nil {
+			break // cut short: its lanes did not run alike
+		}
 		rep.Rates = append(rep.Rates, res)
 	}
 	return rep, nil

@@ -91,7 +91,7 @@ func (f *benchFlags) register(fs *flag.FlagSet) {
 	fs.IntVar(&f.instances, "instances", 4, "instances in each lane (2.."+fmt.Sprint(maxValidateInstances)+")")
 	fs.DurationVar(&f.duration, "duration", 10*time.Second, "how long each lane publishes at each rate")
 	fs.Var(&f.rates, "rates", "comma-separated events per second, all instances together; max is the closed loop")
-	fs.StringVar(&f.channel, "channel", bridge.DefaultChannel, "channel of the bridge lane (the bare lane uses a private one)")
+	fs.StringVar(&f.channel, "channel", "", "channel of the bridge lane (default a private bridge:bench:<pid>: a max-rate\nrun must not flood the bots' channel; the bare lane always uses a private one)")
 	fs.IntVar(&f.inFlight, "in-flight", probe.DefaultBenchInFlight, "max: events published but not yet delivered everywhere")
 	fs.BoolVar(&f.json, "json", false, "print the result as one JSON object")
 	fs.BoolVar(&f.verbose, "verbose", false, "log each segment on stderr")
@@ -114,6 +114,9 @@ func (f *benchFlags) check(set map[string]bool) error {
 	}
 	if f.inFlight < 1 {
 		errs = append(errs, fmt.Errorf("--in-flight must be at least 1, got %d", f.inFlight))
+	}
+	if f.channel == "" {
+		f.channel = fmt.Sprintf("bridge:bench:%d", os.Getpid())
 	}
 	if strings.TrimSpace(f.channel) == "" || bridge.IsPattern(f.channel) {
 		errs = append(errs, fmt.Errorf("--channel must name one channel (no *, ? or [), got %q", f.channel))
