@@ -101,16 +101,27 @@ func runAgent(ctx context.Context, env *Env, args []string) int {
 	}
 	cfg := bridge.Config{Conn: conn, Channels: splitList(f.channels), InstanceID: f.id, Logger: logger, Sharded: f.common.Sharded,
 		Transport: f.transport.String()}
-	return runAgentServing(ctx, env, cfg, opt, f.publishRate, &f.promAddr)
+	return runAgentServing(ctx, env, cfg, opt, publishing{rate: f.publishRate, event: agentEvent}, &f.promAddr)
 }
 
+// publishing says what an agent publishes of its own: rate events per
+// second (0: none), each made by event from its running number.
+type publishing struct {
+	rate  float64
+	event func(n int64) (typ string, data any)
+}
+
+// agentEvent is what `agent --publish-rate` sends: a type no bot acts on,
+// since agents run beside real bots.
+func agentEvent(n int64) (string, any) { return "agent.event", map[string]int64{"n": n} }
+
 // runAgentInstance runs one attached bridge until ctx ends.
-func runAgentInstance(ctx context.Context, env *Env, cfg bridge.Config, opt probe.AttachOptions, rate float64) int {
-	return runAgentServing(ctx, env, cfg, opt, rate, nil)
+func runAgentInstance(ctx context.Context, env *Env, cfg bridge.Config, opt probe.AttachOptions, pub publishing) int {
+	return runAgentServing(ctx, env, cfg, opt, pub, nil)
 }
 
 // runAgentServing is runAgentInstance serving its counters as m says.
-func runAgentServing(ctx context.Context, env *Env, cfg bridge.Config, opt probe.AttachOptions, rate float64, m *metricsFlag) int {
+func runAgentServing(ctx context.Context, env *Env, cfg bridge.Config, opt probe.AttachOptions, pub publishing, m *metricsFlag) int {
 	b, err := bridge.New(cfg)
 	if err != nil {
 		return env.Fail(ExitUsage, err)
@@ -129,8 +140,8 @@ func runAgentServing(ctx context.Context, env *Env, cfg bridge.Config, opt probe
 	a.Run()
 	fmt.Fprintf(env.Stderr, "bridgescope agent %s (boot %s) on %s, channels %v: acking probes\n",
 		b.InstanceID(), b.Boot(), cfg.Conn.Redacted(), b.Config().Channels)
-	if rate > 0 {
-		publishLoop(ctx, b, b.Config().Channels[0], rate)
+	if pub.rate > 0 {
+		publishLoop(ctx, b, b.Config().Channels[0], pub)
 	} else {
 		<-ctx.Done()
 	}
@@ -146,7 +157,8 @@ func runAgentServing(ctx context.Context, env *Env, cfg bridge.Config, opt probe
 
 // publishLoop publishes ordinary events at rate per second until ctx ends,
 // paced by elapsed time so a slow PUBLISH does not lower the rate.
-func publishLoop(ctx context.Context, b *bridge.Bridge, channel string, rate float64) {
+func publishLoop(ctx context.Context, b *bridge.Bridge, channel string, pub publishing) {
+	rate := pub.rate
 	start := time.Now()
 	var sent int64
 	t := time.NewTicker(max(time.Millisecond, time.Duration(float64(time.Second)/rate)))
@@ -159,7 +171,8 @@ func publishLoop(ctx context.Context, b *bridge.Bridge, channel string, rate flo
 		}
 		due := int64(time.Since(start).Seconds() * rate)
 		for ; sent < due && ctx.Err() == nil; sent++ {
-			_, _ = b.Publish(ctx, channel, "agent.event", map[string]int64{"n": sent}) // counted in Stats
+			typ, data := pub.event(sent)
+			_, _ = b.Publish(ctx, channel, typ, data) // counted in Stats
 		}
 	}
 }

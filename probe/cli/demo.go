@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"math/rand/v2"
+	"strconv"
 	"sync"
 	"time"
 
@@ -58,7 +59,7 @@ func runDemo(ctx context.Context, env *Env, args []string) int {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			runAgentInstance(agentCtx, quiet, bridge.Config{Conn: conn, InstanceID: a.id, Transport: f.transport.String()}, a.opt, a.rate)
+			runAgentInstance(agentCtx, quiet, bridge.Config{Conn: conn, InstanceID: a.id, Transport: f.transport.String()}, a.opt, a.pub)
 		}()
 	}
 	return f.observe(ctx, env, probe.ObserverConfig{Conn: conn, ID: "bridgescope-demo", Bridge: bridge.Config{Transport: f.transport.String()}})
@@ -69,16 +70,16 @@ type discard struct{}
 func (discard) Write(p []byte) (int, error) { return len(p), nil }
 
 type demoAgent struct {
-	id   string
-	opt  probe.AttachOptions
-	rate float64
+	id  string
+	opt probe.AttachOptions
+	pub publishing
 }
 
 // demoCast is the demo's instances: a publishing WebSocket host and bots,
 // one of them slow in phases and one lossy in phases, so WARN and CRIT
 // come and go on the screen.
 func demoCast(n int, start time.Time) []demoAgent {
-	cast := []demoAgent{{id: "websocket-host", opt: probe.AttachOptions{Role: "publisher"}, rate: 20}}
+	cast := []demoAgent{{id: "websocket-host", opt: probe.AttachOptions{Role: "publisher"}, pub: publishing{rate: 20, event: tickers()}}}
 	for i := 1; i <= n; i++ {
 		a := demoAgent{id: fmt.Sprintf("bot-%d", i), opt: probe.AttachOptions{Role: "bot"}}
 		switch i {
@@ -92,6 +93,17 @@ func demoCast(n int, start time.Time) []demoAgent {
 		cast = append(cast, a)
 	}
 	return cast
+}
+
+// tickers makes ticker events for three symbols with prices on a random walk.
+func tickers() func(n int64) (string, any) {
+	symbols := []string{"BTCUSDT", "ETHUSDT", "SOLUSDT"}
+	prices := []float64{67012.1, 3520.4, 171.25}
+	return func(n int64) (string, any) {
+		i := int(n) % len(symbols)
+		prices[i] *= 1 + (rand.Float64()-0.5)/1000
+		return "ticker", map[string]any{"s": symbols[i], "p": strconv.FormatFloat(prices[i], 'f', 2, 64), "n": n}
+	}
 }
 
 // phase reports whether t is inside the active part of a repeating cycle.
