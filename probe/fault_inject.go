@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/bridgescope/bridgescope/bridge/tcpproxy"
 	"strconv"
 	"strings"
 	"time"
@@ -37,7 +38,7 @@ type injector struct {
 	b     *bridge.Bridge // publish-only, never started: its command client
 	conn  bridge.ConnConfig
 	names map[string]bool // the run's connection names (CLIENT SETNAME)
-	proxy *faultProxy     // for proxy-blackhole; nil otherwise
+	proxy *tcpproxy.Proxy // for proxy-blackhole; nil otherwise
 }
 
 // newInjector builds the injector for a run of cfg and checks, once, that
@@ -161,9 +162,9 @@ func (in *injector) inject(ctx context.Context, f Fault, start time.Time) inject
 			inj.err = errors.New("the run does not go through the proxy")
 			break
 		}
-		in.proxy.setBlackhole(true)
+		in.proxy.Blackhole()
 		sleepCtx(ctx, f.For)
-		in.proxy.setBlackhole(false)
+		in.proxy.Restore()
 	}
 	inj.end = inj.at + f.For
 	if f.Kind == FaultProxyBlackhole {

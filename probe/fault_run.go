@@ -3,6 +3,7 @@ package probe
 import (
 	"context"
 	"fmt"
+	"github.com/bridgescope/bridgescope/bridge/tcpproxy"
 	"net"
 	"net/url"
 	"slices"
@@ -54,7 +55,7 @@ func RunFaultHarness(ctx context.Context, cfg HarnessConfig, faults []Fault) (Fa
 		if runCfg.Conn, inj.proxy, err = throughProxy(cfg.Conn); err != nil {
 			return FaultRun{}, err
 		}
-		defer inj.proxy.close()
+		defer inj.proxy.Close()
 	}
 	h, err := startHarness(ctx, runCfg)
 	if err != nil {
@@ -103,7 +104,7 @@ func msOrNever(ms *int64) string {
 // throughProxy starts the proxy to c's server and returns c rewritten to
 // connect through it. With TLS the certificate is still checked against
 // the server's own name.
-func throughProxy(c bridge.ConnConfig) (bridge.ConnConfig, *faultProxy, error) {
+func throughProxy(c bridge.ConnConfig) (bridge.ConnConfig, *tcpproxy.Proxy, error) {
 	raw := c.URL
 	if raw == "" {
 		raw = bridge.DefaultRedisURL
@@ -116,14 +117,14 @@ func throughProxy(c bridge.ConnConfig) (bridge.ConnConfig, *faultProxy, error) {
 	if u.Port() == "" {
 		target = net.JoinHostPort(u.Hostname(), "6379")
 	}
-	p, err := startFaultProxy(target)
+	p, err := tcpproxy.New(target, faultProxyMaxConns)
 	if err != nil {
 		return c, nil, err
 	}
 	if c.UsesTLS() && c.TLSServerName == "" {
 		c.TLSServerName = u.Hostname()
 	}
-	u.Host = p.addr()
+	u.Host = p.Addr()
 	c.URL = u.String()
 	return c, p, nil
 }

@@ -2,6 +2,7 @@ package probe
 
 import (
 	"flag"
+	"github.com/bridgescope/bridgescope/bridge/tcpproxy"
 	"io"
 	"net"
 	"strings"
@@ -227,12 +228,12 @@ func TestFaultProxyBlackhole(t *testing.T) {
 		defer c.Close()
 		_, _ = io.Copy(c, c)
 	}()
-	p, err := startFaultProxy(ln.Addr().String())
+	p, err := tcpproxy.New(ln.Addr().String(), faultProxyMaxConns)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer p.close()
-	c, err := net.Dial("tcp", p.addr())
+	defer p.Close()
+	c, err := net.Dial("tcp", p.Addr())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -249,11 +250,11 @@ func TestFaultProxyBlackhole(t *testing.T) {
 	if got, err := echo("one", 2*time.Second); got != "one" || err != nil {
 		t.Fatalf("through the proxy: %q %v", got, err)
 	}
-	p.setBlackhole(true)
+	p.Blackhole()
 	if got, err := echo("two", 200*time.Millisecond); got != "" || err == nil {
 		t.Errorf("black-holed proxy passed %q (%v)", got, err)
 	}
-	p.setBlackhole(false)
+	p.Restore()
 	if got, err := echo("three", 2*time.Second); got != "three" || err != nil {
 		t.Errorf("after the black hole: %q %v; want only what was sent since", got, err)
 	}
