@@ -10,8 +10,6 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
-	"unicode"
-	"unicode/utf8"
 )
 
 // WatchLine is the one-line summary the headless watch prints per refresh:
@@ -259,62 +257,9 @@ func wrMarkdown(b *strings.Builder, rows [][]string) {
 	}
 }
 
-// wrText makes text from the wire safe to print: escape sequences are
-// removed whole, other control and format characters and invalid UTF-8 are
-// dropped, and the result is capped at 256 bytes.
-func wrText(s string) string {
-	s = wrStripEscapes(s)
-	var b strings.Builder
-	for _, r := range s {
-		switch {
-		case r == '\t' || r == '\n' || r == '\r':
-			r = ' '
-		case r == utf8.RuneError, unicode.IsControl(r), unicode.Is(unicode.Cf, r):
-			continue
-		}
-		if b.Len() >= 256 {
-			b.WriteString("…")
-			break
-		}
-		b.WriteRune(r)
-	}
-	return strings.TrimSpace(b.String())
-}
-
-// wrStripEscapes removes ECMA-48 escape sequences: CSI (ESC [ … final),
-// OSC, DCS, SOS, PM and APC strings (… BEL or ESC \), and two-byte escapes.
-func wrStripEscapes(s string) string {
-	if !strings.ContainsRune(s, 0x1b) {
-		return s
-	}
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		if s[i] != 0x1b {
-			b.WriteByte(s[i])
-			continue
-		}
-		if i+1 >= len(s) {
-			break
-		}
-		i++
-		switch s[i] {
-		case '[': // CSI: parameters and intermediates up to a final byte
-			for i+1 < len(s) && (s[i+1] < 0x40 || s[i+1] > 0x7e) {
-				i++
-			}
-			i++
-		case ']', 'P', 'X', '^', '_': // strings ended by BEL or ST
-			for i+1 < len(s) && s[i+1] != 0x07 && !(s[i+1] == 0x1b && i+2 < len(s) && s[i+2] == '\\') {
-				i++
-			}
-			if i+1 < len(s) && s[i+1] == 0x1b {
-				i++
-			}
-			i++
-		}
-	}
-	return b.String()
-}
+// wrText makes text from the wire safe to print (SanitizeText), capped at
+// 256 runes.
+func wrText(s string) string { return SanitizeText(s, 256) }
 
 // wrNum prints a rule's value without exponent and with at most two
 // decimals.

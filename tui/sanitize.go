@@ -1,12 +1,6 @@
 package tui
 
 import (
-	"strings"
-	"unicode"
-	"unicode/utf8"
-
-	"github.com/charmbracelet/x/ansi"
-
 	"github.com/bridgescope/bridgescope/metrics"
 )
 
@@ -14,47 +8,10 @@ import (
 // a megabyte-long instance ID must not cost a megabyte per frame.
 const maxWireRunes = 200
 
-// sanitize makes text from the wire safe to draw: escape sequences are
-// removed whole (so "\x1b[2J" leaves nothing, not "[2J"), line breaks and
-// tabs become spaces, other control and format characters (bidi overrides
-// included) and invalid UTF-8 are dropped, and the result is capped.
-func sanitize(s string) string {
-	if isPlain(s) {
-		return s
-	}
-	s = ansi.Strip(s)
-	var b strings.Builder
-	n := 0
-	for _, r := range s {
-		switch {
-		case r == '\t' || r == '\n' || r == '\r':
-			r = ' '
-		case r == utf8.RuneError, unicode.IsControl(r), unicode.Is(unicode.Cf, r):
-			continue
-		}
-		if n == maxWireRunes {
-			b.WriteRune('…')
-			break
-		}
-		b.WriteRune(r)
-		n++
-	}
-	return strings.TrimSpace(b.String())
-}
-
-// isPlain reports whether s is short printable ASCII, the common case,
-// which sanitize returns as is without allocating.
-func isPlain(s string) bool {
-	if len(s) > maxWireRunes {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] < 0x20 || s[i] >= 0x7f {
-			return false
-		}
-	}
-	return true
-}
+// sanitize makes text from the wire safe to draw (metrics.SanitizeText),
+// capped: nothing on screen needs more, and a megabyte-long instance ID must
+// not cost a megabyte per frame.
+func sanitize(s string) string { return metrics.SanitizeText(s, maxWireRunes) }
 
 func sanitizeAll(in []string) []string {
 	if in == nil {
