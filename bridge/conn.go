@@ -123,7 +123,13 @@ func (c ConnConfig) parseURL() (*redis.Options, error) {
 	}
 	opt, err := redis.ParseURL(raw)
 	if err != nil {
-		return nil, fmt.Errorf("invalid Redis URL %s: %s", RedactURL(raw), c.scrub(err.Error()))
+		// net/url quotes pieces of what it could not parse ("invalid port
+		// \":s3cr\""): with credentials in the URL, none of it may show.
+		why := c.scrub(err.Error())
+		if strings.Contains(raw, "@") {
+			why = "it does not parse; in a password, escape % @ / ? # and space as %25 %40 %2F %3F %23 %20"
+		}
+		return nil, fmt.Errorf("invalid Redis URL %s: %s", RedactURL(raw), why)
 	}
 	if c.Password != "" {
 		opt.Password = c.Password

@@ -138,3 +138,17 @@ func TestBadURLErrorHasNoPassword(t *testing.T) {
 		}
 	}
 }
+
+func TestUnparseableURLWithPasswordQuotesNothing(t *testing.T) {
+	for _, u := range []string{"redis://bs:Sekr1t/9f@h:1", "redis://bs:Sek#r1t@h:1", "redis://bs:Zebra%Quail@Hx/42 #"} {
+		_, err := New(Config{Conn: ConnConfig{URL: u}})
+		if err == nil {
+			t.Fatalf("New(%q) accepted it", u)
+		}
+		for _, frag := range []string{"Sekr1t", "Sek", "Zebra", "Quail"} {
+			if strings.Contains(err.Error(), frag) {
+				t.Errorf("error for %q shows %q: %v", u, frag, err)
+			}
+		}
+	}
+}

@@ -50,6 +50,7 @@ var version = ""
 // stops gracefully and still prints its report.
 func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	env := newEnv(stdin, stdout, stderr)
+	registerArgSecrets(env, args)
 	if len(args) == 0 {
 		writeUsage(env.Stderr)
 		return ExitUsage

@@ -143,6 +143,9 @@ func (c *Common) Conn(env *Env) (bridge.ConnConfig, error) {
 		}
 	}
 	registerURLSecrets(env, raw)
+	if _, err := url.Parse(raw); err != nil {
+		return bridge.ConnConfig{}, badURL(c.Redis == "" && os.Getenv("REDIS_URL") != "")
+	}
 	conn := bridge.ConnConfig{URL: raw}
 	if c.PasswordFile != "" {
 		pw, err := readPasswordFile(c.PasswordFile)
@@ -155,8 +158,37 @@ func (c *Common) Conn(env *Env) (bridge.ConnConfig, error) {
 	return conn, c.ConnFlags.apply(&conn)
 }
 
-// registerURLSecrets registers the URL's passwords, and the whole URL when
-// it does not parse (a secret may then be anywhere in it).
+// badURL is the error for a URL that does not parse. It quotes none of it:
+// url.Parse's errors quote pieces of the URL (an unescaped / ? # cuts the
+// password into the "port", a bad % escape quotes what follows it), and
+// those pieces are the password's.
+func badURL(fromEnv bool) error {
+	src := "--redis"
+	if fromEnv {
+		src = "REDIS_URL"
+	}
+	return fmt.Errorf("%s is not a valid URL redis://[user:password@]host:port[/db]: "+
+		"in a password, escape %% @ / ? # and space as %%25 %%40 %%2F %%3F %%23 %%20", src)
+}
+
+// registerArgSecrets registers the passwords of every URL among the command
+// line's arguments, wherever they stand, before a usage error can echo one
+// (a URL given as a stray argument, or a --redis=URL before the subcommand).
+func registerArgSecrets(env *Env, args []string) {
+	for _, a := range args {
+		i := strings.Index(a, "://")
+		if i < 0 {
+			continue
+		}
+		if j := strings.LastIndex(a[:i], "="); j >= 0 {
+			a = a[j+1:] // --redis=URL
+		}
+		registerURLSecrets(env, a)
+	}
+}
+
+// registerURLSecrets registers the URL's passwords, as written and decoded,
+// and the whole URL when it does not parse (a secret may then be anywhere in it).
 func registerURLSecrets(env *Env, raw string) {
 	u, err := url.Parse(raw)
 	if err != nil || u.Host == "" {
@@ -167,10 +199,24 @@ func registerURLSecrets(env *Env, raw string) {
 		env.Secret(pw)
 		env.Secret(url.PathEscape(pw))
 		env.Secret(url.QueryEscape(pw))
+		env.Secret(rawPassword(raw))
 	}
 	for _, k := range []string{"password", "sentinel_password"} {
 		env.Secret(u.Query().Get(k))
 	}
+}
+
+// rawPassword is the password of a URL that parses, as written in it: its
+// escapes may differ from url.PathEscape's and url.QueryEscape's. It splits
+// the authority as url.Parse does.
+func rawPassword(raw string) string {
+	rest := raw[strings.Index(raw, "//")+2:] // a URL with a host has it
+	if i := strings.IndexAny(rest, "/?#"); i >= 0 {
+		rest = rest[:i]
+	}
+	userinfo := rest[:max(0, strings.LastIndex(rest, "@"))]
+	_, pw, _ := strings.Cut(userinfo, ":")
+	return pw
 }
 
 func readPasswordFile(path string) (string, error) {
