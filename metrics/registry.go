@@ -58,6 +58,8 @@ type Registry struct {
 	sources   map[string]*source
 	all       *rttWindow
 	scratch   *Histogram
+	base      *baselineLane // nil unless the raw lane is on
+	shards    []ShardRow
 
 	conn        string
 	connSince   time.Time
@@ -106,13 +108,14 @@ func (r *Registry) clear() {
 	r.scratch = NewCoarseHistogram()
 	r.malformed = 0
 	r.malformedBy = make(map[string]int64)
+	r.resetBaseline()
 	if r.notes == nil {
 		r.notes = make(map[string]string)
 	}
 }
 
 // Reset forgets every measurement and alert: a fresh start of the windows.
-// Connection state and notes stay.
+// Connection state, shards, notes and whether the raw lane is on stay.
 func (r *Registry) Reset(now time.Time) {
 	r.mu.Lock()
 	defer r.mu.Unlock()

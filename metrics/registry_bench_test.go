@@ -9,7 +9,7 @@ import (
 // BenchmarkRegistryRecord measures recording one sample, without the
 // snapshot: one instance's ack of a probe (50 instances ack each probe, as
 // on a 50-instance screen), and one event seen passively on a data channel
-// (the observer's per-event path).
+// (the observer's per-event path), and one raw-lane event (watch --baseline).
 func BenchmarkRegistryRecord(b *testing.B) {
 	const n = 50
 	now := time.Unix(1_760_700_000, 0)
@@ -50,6 +50,21 @@ func BenchmarkRegistryRecord(b *testing.B) {
 			at := now.Add(time.Duration(i) * 20 * time.Microsecond) // 50k events/s
 			r.Event(SourceEvent{Source: ids[i%n], Boot: "boot", HasSeq: true, OneWay: time.Duration(i%900+100) * time.Microsecond}, at)
 			i++
+		}
+	})
+	b.Run("baseline", func(b *testing.B) { // one raw-lane event: sent, then read back
+		r := NewRegistry(RegistryConfig{Observer: "obs", Thresholds: DefaultThresholds()}, now)
+		r.SetBaseline("raw")
+		b.ReportAllocs()
+		var seq uint32
+		for b.Loop() {
+			seq++
+			sent := now.UnixNano() + int64(seq)*100_000
+			r.BaselineSent(seq, sent)
+			r.BaselineSample(seq, sent, sent+int64(seq%900+100)*1000)
+			if seq%64 == 0 {
+				r.base.queue = r.base.queue[:0] // Snapshot would settle it; it is not timed here
+			}
 		}
 	})
 }

@@ -13,6 +13,7 @@ func (r *Registry) Snapshot(now time.Time) Snapshot {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.resolve(now)
+	r.resolveBaseline(now)
 	r.evaluate(now)
 	s := Snapshot{
 		At: now, Started: r.started, Observer: r.cfg.Observer, Redis: r.cfg.Redis, Transport: r.cfg.Transport,
@@ -20,6 +21,7 @@ func (r *Registry) Snapshot(now time.Time) Snapshot {
 		ProbeChannels: slices.Clone(r.cfg.ProbeChannels), Channels: slices.Clone(r.cfg.Channels),
 		Alerts: r.engine.Active(), History: r.engine.History(),
 		Chart: r.all.series(now.Unix()), Malformed: r.malformed, MalformedByReason: maps.Clone(r.malformedBy),
+		Baseline: r.baselineRow(now), Shards: slices.Clone(r.shards),
 	}
 	for _, k := range slices.Sorted(maps.Keys(r.notes)) {
 		s.Notes = append(s.Notes, r.notes[k])

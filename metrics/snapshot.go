@@ -38,6 +38,35 @@ type Snapshot struct {
 	// Notes are degraded features and other facts the user must see,
 	// e.g. "CLIENT LIST refused (NOPERM): output-buffer warnings off".
 	Notes []string `json:"notes,omitempty"`
+
+	// Baseline is the raw-Redis lane beside the probes (watch --baseline);
+	// nil when it is off or could not start (a note then says why).
+	Baseline *BaselineRow `json:"baseline,omitempty"`
+	// Shards are the observer's subscription connections, one per node,
+	// in Sentinel and Cluster deployments; empty on a single server.
+	Shards []ShardRow `json:"shards,omitempty"`
+}
+
+// BaselineRow is the raw lane's latency: a plain PUBLISH of a minimal
+// payload on a private channel, read by a plain subscription and timed as
+// the probes are, so Redis's own latency reads next to the bridge path's.
+type BaselineRow struct {
+	Channel string      `json:"channel"`
+	RTT     Percentiles `json:"rttUs"`    // session
+	RTT10s  Percentiles `json:"rtt10sUs"` // last 10 s
+	Chart   Series      `json:"chart"`    // per-second latency over the last 60 s
+	Sent    int64       `json:"sent"`     // events published, session
+	Lost    int64       `json:"lost"`     // sent and not read back within LateAfter
+}
+
+// ShardRow is one subscription connection of the observer's bridge: to a
+// cluster node or shard, or to the current Sentinel master.
+type ShardRow struct {
+	Addr       string    `json:"addr"`
+	State      string    `json:"state"` // "connected", "connecting", "disconnected", "closed"
+	Since      time.Time `json:"since"` // when it entered State
+	Reconnects int64     `json:"reconnects"`
+	LastError  string    `json:"lastError,omitempty"` // redacted
 }
 
 // Series is a per-second latency history in microseconds, oldest first.

@@ -29,12 +29,18 @@ func WatchLine(s Snapshot) string {
 	if s.Paused {
 		b.WriteString(" (probes paused)")
 	}
+	if len(s.Shards) > 0 {
+		fmt.Fprintf(&b, " (%d/%d shards up)", len(s.Shards)-shardsDown(s.Shards), len(s.Shards))
+	}
 	fmt.Fprintf(&b, " · %d instances: %d ok, %d warn, %d crit", len(s.Instances), n[OK], n[Warn], n[Crit])
 	if w, ok := wrWorstDelivery(s.Instances); ok {
 		fmt.Fprintf(&b, " · worst delivery %s %s", wrPct(w.Delivery10s), wrText(w.ID))
 	}
 	if w, ok := wrWorstP99(s.Instances); ok {
 		fmt.Fprintf(&b, " · worst p99 %s %s", FormatUsShort(w.RTT10s.P99), wrText(w.ID))
+	}
+	if bl := s.Baseline; bl != nil && bl.RTT10s.Count > 0 {
+		fmt.Fprintf(&b, " · raw Redis p50 %s p99 %s", FormatUsShort(bl.RTT10s.P50), FormatUsShort(bl.RTT10s.P99))
 	}
 	fmt.Fprintf(&b, " · %d alerts", len(s.Alerts))
 	return b.String()
@@ -77,6 +83,10 @@ func WatchText(s Snapshot) Reporter {
 		}
 		fmt.Fprintf(tw, "\nINSTANCES (%d)\n", len(s.Instances))
 		wrRows(tw, wrInstances(s.Instances))
+		if len(s.Shards) > 0 {
+			fmt.Fprintf(tw, "\nSHARDS (%d)\n", len(s.Shards))
+			wrRows(tw, wrShards(s))
+		}
 		fmt.Fprintf(tw, "\nSOURCES (%d)\n", len(s.Sources))
 		wrRows(tw, wrSources(s.Sources))
 		fmt.Fprintf(tw, "\nACTIVE ALERTS (%d)\n", len(s.Alerts))
@@ -104,9 +114,13 @@ func WatchMarkdown(s Snapshot) Reporter {
 			rows  [][]string
 		}{
 			{fmt.Sprintf("Instances (%d)", len(s.Instances)), wrInstances(s.Instances)},
+			{fmt.Sprintf("Shards (%d)", len(s.Shards)), wrShards(s)},
 			{fmt.Sprintf("Sources (%d)", len(s.Sources)), wrSources(s.Sources)},
 			{fmt.Sprintf("Active alerts (%d)", len(s.Alerts)), wrAlerts(s)},
 			{fmt.Sprintf("Recent changes (%d)", len(s.History)), wrHistory(s.History)},
+		}
+		if len(s.Shards) == 0 { // a single server: no section
+			sections = append(sections[:1], sections[2:]...)
 		}
 		for _, sec := range sections {
 			fmt.Fprintf(&b, "\n### %s\n\n", sec.title)
@@ -156,6 +170,9 @@ func wrFacts(s Snapshot) [][]string {
 		{"probes", probes},
 		{"channels", wrText(strings.Join(s.Channels, ", "))},
 		{"malformed", wrMalformed(s)},
+	}
+	if s.Baseline != nil {
+		facts = append(facts, []string{"raw Redis (baseline)", wrBaseline(*s.Baseline)})
 	}
 	for _, n := range s.Notes {
 		facts = append(facts, []string{"note", wrText(n)})

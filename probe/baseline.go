@@ -42,6 +42,13 @@ type BaselineConfig struct {
 	Instances int
 	// Logger receives go-redis's log lines; nil discards them.
 	Logger *slog.Logger
+	// OnSample, when set, is called for every delivery to another instance
+	// with the event's number, when it was sent and when it was read (ns,
+	// this process's clock). It runs on a subscriber's goroutine: keep it
+	// short. The observer feeds its registry with it. With OnSample set,
+	// telling a duplicate is OnSample's job (the lane then keeps no set of
+	// the numbers seen, and its memory stays flat however long it runs).
+	OnSample func(seq uint32, sentNs, recvNs int64)
 }
 
 // Baseline is a raw lane: plain go-redis PUBLISH of a 14-byte payload on a
@@ -117,7 +124,7 @@ func StartBaseline(ctx context.Context, cfg BaselineConfig) (*Baseline, error) {
 func (l *Baseline) subscribe(ctx context.Context) error {
 	for i := range l.cfg.Instances {
 		ps := l.client.Subscribe(ctx, l.cfg.Channel)
-		s := &baselineSub{index: i, ps: ps, lat: metrics.NewHistogram()}
+		s := &baselineSub{index: i, ps: ps, lat: metrics.NewHistogram(), onSample: l.cfg.OnSample}
 		l.subs = append(l.subs, s)
 		cctx, cancel := context.WithTimeout(ctx, bridge.DefaultDialTimeout+bridge.DefaultCommandTimeout)
 		_, err := ps.Receive(cctx) // the confirmation: only then can it miss nothing
@@ -137,16 +144,30 @@ func (l *Baseline) Instances() int { return l.cfg.Instances }
 
 // Publish sends one event from instance from (0 ≤ from < Instances).
 func (l *Baseline) Publish(ctx context.Context, from int) error {
+	_, err := l.publishSeq(ctx, from, nil)
+	return err
+}
+
+// publishSeq is Publish that returns the event's number and, when before
+// is set, tells it the number and the time before the PUBLISH goes out (a
+// subscriber may read the event before the reply arrives). The payload's
+// clock is read after before returns, so a wait in before (a lock) is not
+// counted as Redis's latency.
+func (l *Baseline) publishSeq(ctx context.Context, from int, before func(seq uint32, nowNs int64)) (uint32, error) {
 	var p [baselinePayloadLen]byte
+	seq := l.seq.Add(1)
+	if before != nil {
+		before(seq, time.Now().UnixNano())
+	}
 	binary.BigEndian.PutUint16(p[0:], uint16(from))
-	binary.BigEndian.PutUint32(p[2:], l.seq.Add(1))
+	binary.BigEndian.PutUint32(p[2:], seq)
 	binary.BigEndian.PutUint64(p[6:], uint64(time.Now().UnixNano()))
 	if err := l.client.Publish(ctx, l.cfg.Channel, p[:]).Err(); err != nil {
 		l.failed.Add(1)
-		return fmt.Errorf("probe: baseline publish: %w", err)
+		return seq, fmt.Errorf("probe: baseline publish: %w", err)
 	}
 	l.pub[from].Add(1)
-	return nil
+	return seq, nil
 }
 
 // PublishRandom sends one event from an instance chosen at random.
@@ -214,6 +235,7 @@ type baselineSub struct {
 	dups     int64
 	errors   int64
 	received atomic.Int64
+	onSample func(seq uint32, sentNs, recvNs int64)
 }
 
 func (s *baselineSub) run(ctx context.Context) {
@@ -251,12 +273,17 @@ func (s *baselineSub) take(p string, recvNs int64) {
 	if from == s.index {
 		return
 	}
-	if !s.seen.add(uint64(binary.BigEndian.Uint32([]byte(p[2:6])))) {
+	seq := binary.BigEndian.Uint32([]byte(p[2:6]))
+	if s.onSample == nil && !s.seen.add(uint64(seq)) {
 		s.dups++
 		return
 	}
 	s.received.Add(1)
-	s.lat.Record(time.Duration(recvNs - int64(binary.BigEndian.Uint64([]byte(p[6:14])))))
+	sentNs := int64(binary.BigEndian.Uint64([]byte(p[6:14])))
+	s.lat.Record(time.Duration(recvNs - sentNs))
+	if s.onSample != nil {
+		s.onSample(seq, sentNs, recvNs)
+	}
 }
 
 // DefaultBaselineRate is the raw lane's rate beside validate: light enough

@@ -27,6 +27,10 @@ type ObserverConfig struct {
 	LateAfter     time.Duration // an ack later than this is late; default 2s
 	BufferPoll    time.Duration // how often CLIENT LIST is read for output buffers; default 2s
 	Logger        *slog.Logger
+	// Baseline runs a raw-Redis lane beside the probes: one plain PUBLISH
+	// of a 14-byte payload per probe tick on a private channel, read by a
+	// plain subscription and timed as the probes are. Default off.
+	Baseline bool
 	// Bridge lets tests and the demo tune the observer's own bridge
 	// (liveness interval, timeouts); Conn, Channels, ID and Prefix win.
 	Bridge bridge.Config
@@ -41,9 +45,10 @@ const (
 // Observer joins the channels with its own instance ID, injects probes,
 // and turns acks, stats reports and passive traffic into snapshots.
 type Observer struct {
-	cfg ObserverConfig
-	b   *bridge.Bridge
-	reg *metrics.Registry
+	cfg  ObserverConfig
+	b    *bridge.Bridge
+	reg  *metrics.Registry
+	lane *Baseline // the raw lane, nil unless on and started
 
 	mu       sync.Mutex
 	rate     float64
@@ -128,12 +133,17 @@ func (o *Observer) Start(ctx context.Context) error {
 		o.b.Close()
 		return err
 	}
+	o.startBaseline(ctx)
 	runCtx, cancel := context.WithCancel(context.Background())
 	o.cancel = cancel
 	o.wg.Add(3)
 	go o.probeLoop(runCtx)
 	go o.snapshotLoop(runCtx)
 	go o.bufferLoop(runCtx)
+	if o.lane != nil {
+		o.wg.Add(1)
+		go o.baselineLoop(runCtx)
+	}
 	return nil
 }
 
@@ -143,6 +153,9 @@ func (o *Observer) Stop() {
 		if o.cancel != nil {
 			o.cancel()
 			o.wg.Wait()
+		}
+		if o.lane != nil {
+			o.lane.Close()
 		}
 		o.b.Close()
 		close(o.snaps)
@@ -174,6 +187,19 @@ func (o *Observer) syncConn() {
 	} else {
 		o.reg.Note("conn", "")
 	}
+	if o.cfg.Conn.Mode() != bridge.ModeStandalone || len(st.Shards) > 1 {
+		o.reg.SetShards(shardRows(st.Shards))
+	}
+}
+
+// shardRows turns the bridge's subscription connections into snapshot rows.
+func shardRows(in []bridge.ShardStats) []metrics.ShardRow {
+	out := make([]metrics.ShardRow, len(in))
+	for i, s := range in {
+		out[i] = metrics.ShardRow{Addr: s.Addr, State: string(s.State), Since: s.StateSince,
+			Reconnects: int64(s.Reconnects), LastError: s.LastError}
+	}
+	return out
 }
 
 func (o *Observer) snapshotLoop(ctx context.Context) {

@@ -2,6 +2,7 @@ package probe
 
 import (
 	"context"
+	"math/rand/v2"
 	"time"
 
 	"github.com/bridgescope/bridgescope/bridge"
@@ -12,13 +13,19 @@ import (
 // current rate, until ctx ends. A rate change takes effect at once.
 func (o *Observer) probeLoop(ctx context.Context) {
 	defer o.wg.Done()
+	t := time.NewTimer(o.nextGap())
+	defer t.Stop()
 	for {
-		t := time.NewTicker(o.interval())
-		err := o.probeUntilChange(ctx, t)
-		t.Stop()
-		if err != nil {
+		select {
+		case <-ctx.Done():
 			return
+		case <-o.rateChg:
+		case <-t.C:
+			if !o.Paused() {
+				o.sendProbes(ctx)
+			}
 		}
+		t.Reset(o.nextGap())
 	}
 }
 
@@ -28,19 +35,15 @@ func (o *Observer) interval() time.Duration {
 	return time.Duration(float64(time.Second) / o.rate)
 }
 
-func (o *Observer) probeUntilChange(ctx context.Context, t *time.Ticker) error {
-	for {
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-o.rateChg:
-			return nil
-		case <-t.C:
-			if !o.Paused() {
-				o.sendProbes(ctx)
-			}
-		}
-	}
+// nextGap is the wait before the next tick: uniform in ½…1½ intervals, so
+// the mean rate is the probe rate but the phase is random. Ticks at a fixed
+// phase fall in step with the snapshot ticker (every fifth probe at 10/s
+// and 4 snapshots/s) and measure its redraw each time, or never: a random
+// phase meets the observer's own busy moments only as often as they occur,
+// as real events do (RFC 2330 samples at random for the same reason).
+func (o *Observer) nextGap() time.Duration {
+	d := o.interval()
+	return d/2 + rand.N(d)
 }
 
 func (o *Observer) sendProbes(ctx context.Context) {

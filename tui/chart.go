@@ -25,6 +25,7 @@ var (
 	p50Chars  = asciigraph.CreateCharSet("·")
 	warnChars = asciigraph.CreateCharSet("┄")
 	critChars = asciigraph.CreateCharSet("━")
+	rawChars  = asciigraph.CreateCharSet("∘")
 )
 
 // chartSeries is what `c` selects: all instances, or the selected one.
@@ -44,9 +45,15 @@ func (m Model) chartTitle(w int) string {
 	return titleLine(st, left, "", w)
 }
 
+// chartView draws the selected series with, when the raw lane is on, raw
+// Redis's per-second P99 under it.
 func (m Model) chartView(w, h int) string {
 	s, _ := m.chartSeries()
-	return renderChart(m.styles, s, m.cfg.Thresholds, w, h)
+	var raw []float64
+	if b := m.snap.Baseline; b != nil {
+		raw = b.Chart.P99
+	}
+	return renderChartRaw(m.styles, s, raw, m.cfg.Thresholds, w, h)
 }
 
 type threshold struct {
@@ -59,8 +66,14 @@ type threshold struct {
 
 // renderChart draws a legend line and the P50/P99 plot in w×h cells.
 func renderChart(st *themes.Styles, s metrics.Series, th Thresholds, w, h int) string {
-	p50, p99 := nanInf(s.P50), nanInf(s.P99)
-	top := math.Max(maxFinite(p50), maxFinite(p99))
+	return renderChartRaw(st, s, nil, th, w, h)
+}
+
+// renderChartRaw is renderChart with a third line, raw Redis's P99 (nil:
+// none), drawn under the bridge's.
+func renderChartRaw(st *themes.Styles, s metrics.Series, rawP99 []float64, th Thresholds, w, h int) string {
+	p50, p99, raw := nanInf(s.P50), nanInf(s.P99), nanInf(rawP99)
+	top := math.Max(math.Max(maxFinite(p50), maxFinite(p99)), maxFinite(raw))
 	if top < 0 {
 		return st.Muted.Render(clip("no RTT samples in the last 60s", w))
 	}
@@ -87,8 +100,13 @@ func renderChart(st *themes.Styles, s metrics.Series, th Thresholds, w, h int) s
 			hidden = append(hidden, t)
 		}
 	}
-	legend := chartLegend(st, shown, hidden)
-	plot := plotLines(st, resample(p50, dataW), resample(p99, dataW), shown, plotH)
+	legend := chartLegend(st, shown, hidden, maxFinite(raw) >= 0, w)
+	if maxFinite(raw) < 0 {
+		raw = nil
+	} else {
+		raw = resample(raw, dataW)
+	}
+	plot := plotLines(st, resample(p50, dataW), resample(p99, dataW), raw, shown, plotH)
 	out := clip(legend, w) + "\n" + plot
 	if showAxis {
 		out += "\n" + xAxis(st, dataW, len(p99))
@@ -96,7 +114,7 @@ func renderChart(st *themes.Styles, s metrics.Series, th Thresholds, w, h int) s
 	return out
 }
 
-func plotLines(st *themes.Styles, p50, p99 []float64, shown []threshold, h int) string {
+func plotLines(st *themes.Styles, p50, p99, raw []float64, shown []threshold, h int) string {
 	var (
 		series [][]float64
 		chars  []asciigraph.CharSet
@@ -107,6 +125,11 @@ func plotLines(st *themes.Styles, p50, p99 []float64, shown []threshold, h int) 
 		series = append(series, constant(t.us, len(p99)))
 		chars = append(chars, t.chars)
 		colors = append(colors, asciigraph.AnsiColor(t.color))
+	}
+	if raw != nil { // under the bridge's lines, which matter more
+		series = append(series, raw)
+		chars = append(chars, rawChars)
+		colors = append(colors, asciigraph.AnsiColor(st.Palette.Chart.P50))
 	}
 	series = append(series, p50, p99)
 	chars = append(chars, p50Chars, asciigraph.DefaultCharSet)
@@ -128,19 +151,36 @@ func plotLines(st *themes.Styles, p50, p99 []float64, shown []threshold, h int) 
 	return strings.Join(lines[:h], "\n")
 }
 
-func chartLegend(st *themes.Styles, shown, hidden []threshold) string {
-	items := []string{st.ChartP99.Render("─ p99"), st.ChartP50.Render("· p50")}
-	for _, t := range shown {
-		items = append(items, t.style.Render(fmt.Sprintf("%s %s %s", t.chars.Horizontal, t.name, fmtUs(t.us))))
-	}
-	if len(hidden) > 0 {
-		var names []string
-		for _, t := range hidden {
-			names = append(names, t.name+" "+fmtUs(t.us))
+// chartLegend names the lines in w cells: spaced out when there is room,
+// then closer, then with the thresholds' names left out.
+func chartLegend(st *themes.Styles, shown, hidden []threshold, raw bool, w int) string {
+	var legend string
+	for _, named := range []bool{true, false} {
+		items := []string{st.ChartP99.Render("─ p99"), st.ChartP50.Render("· p50")}
+		if raw {
+			items = append(items, st.ChartP50.Render("∘ raw Redis p99"))
 		}
-		items = append(items, st.Muted.Render(strings.Join(names, ", ")+" off-scale"))
+		for _, t := range shown {
+			name := " " + t.name
+			if !named {
+				name = ""
+			}
+			items = append(items, t.style.Render(fmt.Sprintf("%s%s %s", t.chars.Horizontal, name, fmtUs(t.us))))
+		}
+		if len(hidden) > 0 {
+			var names []string
+			for _, t := range hidden {
+				names = append(names, t.name+" "+fmtUs(t.us))
+			}
+			items = append(items, st.Muted.Render(strings.Join(names, ", ")+" off-scale"))
+		}
+		for _, sep := range []string{"  ", " "} {
+			if legend = strings.Join(items, sep); lipgloss.Width(legend) <= w {
+				return legend
+			}
+		}
 	}
-	return strings.Join(items, "  ")
+	return legend
 }
 
 // xAxis draws the time axis under the plot: n seconds ago on the left,

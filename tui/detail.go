@@ -82,6 +82,9 @@ func (m Model) detailFigures(r metrics.InstanceRow, w int) []string {
 		lbl("")+st.Text.Render(rttValues("session", r.RTT)),
 		lbl("")+st.Text.Render(rttValues("10s", r.RTT10s)),
 	)
+	if b := m.snap.Baseline; b != nil { // Redis alone, for comparison
+		lines = append(lines, lbl("")+st.Accent.Render(rttValues("raw 10s", b.RTT10s)))
+	}
 	for i, l := range flow(m.counterItems(r), w-11) {
 		name := ""
 		if i == 0 {

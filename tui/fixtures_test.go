@@ -219,3 +219,28 @@ func keyMsg(s string) tea.KeyMsg {
 	}
 	return tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(s)}
 }
+
+// withDeployment adds the raw lane and n shards, the second one down, to s.
+func withDeployment(s metrics.Snapshot, n int) metrics.Snapshot {
+	s.Baseline = &metrics.BaselineRow{
+		Channel: "bridge:bridgescope:baseline:9f2c4e1a",
+		RTT:     pct(95, 420, 36_000), RTT10s: pct(88, 390, 100),
+		Chart: series(90, 400), Sent: 36_012, Lost: 0,
+	}
+	for i := range n {
+		sh := metrics.ShardRow{
+			Addr: fmt.Sprintf("10.0.3.%d:%d", 11+i, 7000+i), State: "connected",
+			Since: fixedNow.Add(-(12*time.Minute + 4*time.Second)), Reconnects: int64(i % 2),
+		}
+		if i == 1 {
+			sh.State, sh.Since, sh.Reconnects = "disconnected", fixedNow.Add(-47*time.Second), 3
+			sh.LastError = fmt.Sprintf("dial tcp %s: connect: connection refused", sh.Addr)
+		}
+		s.Shards = append(s.Shards, sh)
+	}
+	return s
+}
+
+// clusterFixture is fixture3 on a 3-shard cluster with one shard down,
+// with the raw lane on.
+func clusterFixture() metrics.Snapshot { return withDeployment(fixture3(), 3) }

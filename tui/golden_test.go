@@ -27,6 +27,7 @@ func TestGolden(t *testing.T) {
 		{"main50", fixture50, []string{"down", "down"}},
 		{"detail", fixture3, []string{"enter"}},
 		{"help", fixture3, []string{"?"}},
+		{"cluster", clusterFixture, nil},
 	}
 	for _, size := range [][2]int{{80, 24}, {120, 40}} {
 		for _, tc := range cases {

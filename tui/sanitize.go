@@ -48,6 +48,16 @@ func cleanSnapshot(s metrics.Snapshot) metrics.Snapshot {
 		a.Rule, a.Instance, a.Message = sanitize(a.Rule), sanitize(a.Instance), sanitize(a.Message)
 	}
 	s.History = cleanChanges(s.History)
+	s.Shards = append([]metrics.ShardRow(nil), s.Shards...)
+	for i := range s.Shards {
+		sh := &s.Shards[i]
+		sh.Addr, sh.State, sh.LastError = sanitize(sh.Addr), sanitize(sh.State), sanitize(sh.LastError)
+	}
+	if s.Baseline != nil {
+		b := *s.Baseline
+		b.Channel = sanitize(b.Channel)
+		s.Baseline = &b
+	}
 	if s.MalformedByReason != nil {
 		m := make(map[string]int64, len(s.MalformedByReason))
 		for k, v := range s.MalformedByReason {

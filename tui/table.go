@@ -239,11 +239,7 @@ func titleLine(st *themes.Styles, left, right string, w int) string {
 // tableView draws the header row and up to h instance rows.
 func (m Model) tableView(w, h int) string {
 	st := m.styles
-	longest := 0
-	for _, r := range m.table.rows {
-		longest = max(longest, lipgloss.Width(r.ID))
-	}
-	cols, idw := columns(w, longest)
+	cols, idw := m.tableColumns(w)
 	var b strings.Builder
 	hdr := "  " + fit("ID", idw)
 	for _, c := range cols {

@@ -62,41 +62,78 @@ func (m Model) waitingView(w, h int) string {
 
 // tableHeight is the number of instance rows the main view shows.
 func (m Model) tableHeight() int {
-	rows, _ := m.mainLayout()
-	return rows
+	return m.mainLayout().rows
 }
 
+// layout is how the main view splits the body: instance rows, the raw
+// lane's line under them, the shards block, and the bottom panels' content
+// (chart and alerts, or full help).
+type layout struct {
+	rows, baseline, shards, bottom int
+}
+
+// minChart is the least the bottom panels keep when the shards block takes
+// lines from them: a legend and a three-line plot.
+const minChart = 4
+
+// minTableRows is the least the instance rows keep to the shards block.
+const minTableRows = 5
+
 // mainLayout splits the body between table rows and the bottom panels'
-// content (chart and alerts, or full help). Few instances leave the rest
-// to the chart; many take what the chart does not need.
-func (m Model) mainLayout() (rows, bottom int) {
-	avail := m.height - headerHeight - footerHeight - 3 // 2 titles + table header
+// content. Few instances leave the rest to the chart; many take what the
+// chart does not need. The shards block takes its lines from the chart,
+// then from the table, never leaving either less than its minimum.
+func (m Model) mainLayout() layout {
+	var l layout
+	if m.snap != nil && m.snap.Baseline != nil {
+		l.baseline = 1
+	}
+	avail := m.height - headerHeight - footerHeight - 3 - l.baseline // 2 titles + table header
 	if avail < 4 {
-		return max(avail, 1), 0
+		l.rows = max(avail, 1)
+		return l
 	}
-	bottom = clamp(avail*2/5, min(minBottom, avail-1), maxBottom)
-	rows = avail - bottom
-	if n := max(len(m.table.rows), 1); n < rows {
-		rows = n
+	l.bottom = clamp(avail*2/5, min(minBottom, avail-1), maxBottom)
+	l.rows = avail - l.bottom
+	if n := max(len(m.table.rows), 1); n < l.rows {
+		l.rows = n
 	}
-	return rows, avail - rows
+	l.bottom = avail - l.rows
+	if want := m.shardsWanted(); want > 0 {
+		fromChart := max(l.bottom-minChart, 0)
+		fromTable := max(l.rows-min(minTableRows, len(m.table.rows)), 0)
+		l.shards = min(want, fromChart+fromTable)
+		if l.shards < 2 { // a title alone says nothing
+			l.shards = 0
+		}
+		take := min(l.shards, fromChart)
+		l.bottom -= take
+		l.rows -= l.shards - take
+	}
+	return l
 }
 
 func (m Model) mainView(w, h int) string {
-	rows, bottom := m.mainLayout()
-	table := m.tableTitle(w) + "\n" + block(m.tableView(w, rows), w, rows+1)
-	if bottom == 0 {
+	l := m.mainLayout()
+	table := m.tableTitle(w) + "\n" + block(m.tableView(w, l.rows), w, l.rows+1)
+	if l.baseline > 0 {
+		table += "\n" + m.baselineLine(w)
+	}
+	if l.shards > 0 {
+		table += "\n" + block(m.shardsView(w, l.shards), w, l.shards)
+	}
+	if l.bottom == 0 {
 		return table
 	}
 	if m.help.ShowAll {
-		return table + "\n" + m.helpPanel(w, bottom)
+		return table + "\n" + m.helpPanel(w, l.bottom)
 	}
 	alertW := clamp(w*2/5, 30, 60)
 	chartW := w - alertW - 1
 	title := m.chartTitle(chartW) + " " + m.alertsTitle(alertW)
 	panels := lipgloss.JoinHorizontal(lipgloss.Top,
-		block(m.chartView(chartW, bottom), chartW, bottom), " ",
-		block(m.alertsView(alertW, bottom), alertW, bottom))
+		block(m.chartView(chartW, l.bottom), chartW, l.bottom), " ",
+		block(m.alertsView(alertW, l.bottom), alertW, l.bottom))
 	return table + "\n" + title + "\n" + panels
 }
 

@@ -67,6 +67,7 @@ type SnapshotCollector struct {
 
 	info, delivery, rtt, rttWindow, lastSeen, offset, left, level *prometheus.Desc
 	sourceBoots, connected, malformed, alert, probeRate, paused   *prometheus.Desc
+	baselineRTT, baselineSent, baselineLost, shardConnected       *prometheus.Desc
 }
 
 // NewSnapshotCollector returns a collector that calls snap at every scrape,
@@ -99,6 +100,10 @@ func NewSnapshotCollector(snap func() metrics.Snapshot) *SnapshotCollector {
 	c.alert = newDesc("alert", "1 while the built-in alert rule is at this level for the instance (instance_id empty: the observer itself), else 0; at most one level is 1.", "rule", in, "level")
 	c.probeRate = newDesc("probe_rate", "Probes per second sent on each probe channel.")
 	c.paused = newDesc("probes_paused", "1 while probing is paused from the dashboard, else 0.")
+	c.baselineRTT = newDesc("baseline_rtt_window_seconds", "Raw-Redis lane (--baseline): plain PUBLISH to SUBSCRIBE latency percentiles (50, 95, 99) over the last 10 s, timed as the probes are; absent when the lane is off or without samples.", "percentile")
+	c.baselineSent = newDesc("baseline_sent_total", "Raw-Redis lane (--baseline): events published.")
+	c.baselineLost = newDesc("baseline_lost_total", "Raw-Redis lane (--baseline): events not read back in time.")
+	c.shardConnected = newDesc("redis_shard_connected", "Sentinel and Cluster: 1 when the observer's subscription on this node is connected, else 0.", "addr")
 	return c
 }
 
@@ -108,7 +113,8 @@ func (c *SnapshotCollector) Describe(ch chan<- *prometheus.Desc) {
 		ch <- d
 	}
 	for _, d := range []*prometheus.Desc{c.info, c.delivery, c.rtt, c.rttWindow, c.lastSeen, c.offset,
-		c.left, c.level, c.sourceBoots, c.connected, c.malformed, c.alert, c.probeRate, c.paused} {
+		c.left, c.level, c.sourceBoots, c.connected, c.malformed, c.alert, c.probeRate, c.paused,
+		c.baselineRTT, c.baselineSent, c.baselineLost, c.shardConnected} {
 		ch <- d
 	}
 }
@@ -134,6 +140,23 @@ func (c *SnapshotCollector) Collect(ch chan<- prometheus.Metric) {
 		e.gauge(c.sourceBoots, float64(src.Boots), src.ID)
 	}
 	c.collectAlerts(e, s)
+	c.collectDeployment(e, s)
+}
+
+// collectDeployment sends the raw lane's figures and the shards' states.
+func (c *SnapshotCollector) collectDeployment(e emitter, s metrics.Snapshot) {
+	if b := s.Baseline; b != nil {
+		e.counter(c.baselineSent, float64(b.Sent))
+		e.counter(c.baselineLost, float64(b.Lost))
+		if b.RTT10s.Count > 0 {
+			for _, q := range quantiles(b.RTT10s) {
+				e.gauge(c.baselineRTT, q.seconds, q.pct)
+			}
+		}
+	}
+	for _, sh := range s.Shards {
+		e.gauge(c.shardConnected, boolValue(sh.State == "connected"), sh.Addr)
+	}
 }
 
 func (c *SnapshotCollector) collectInstance(e emitter, r *metrics.InstanceRow) {

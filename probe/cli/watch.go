@@ -57,6 +57,7 @@ type watchFlags struct {
 	th            metrics.Thresholds
 	promAddr      metricsFlag
 	transport     transportFlag
+	baseline      bool
 }
 
 func (f *watchFlags) register(fs *flag.FlagSet, withConn bool) {
@@ -76,6 +77,7 @@ func (f *watchFlags) register(fs *flag.FlagSet, withConn bool) {
 	fs.BoolVar(&f.json, "json", false, "headless: print the final state as one JSON object on stdout")
 	fs.BoolVar(&f.markdown, "markdown", false, "headless: print the final state as Markdown on stdout")
 	fs.StringVar(&f.snapshotDir, "snapshot-dir", tui.DefaultSnapshotDir, "where the 's' key writes snapshots")
+	fs.BoolVar(&f.baseline, "baseline", false, "run a raw-Redis lane beside the probes (plain PUBLISH/SUBSCRIBE on a private channel,\nat the probe rate): raw latency shows next to the bridge's")
 	f.promAddr.register(fs)
 	f.transport.register(fs)
 	f.th = metrics.DefaultThresholds()
@@ -153,6 +155,7 @@ func (f *watchFlags) observe(ctx context.Context, env *Env, oc probe.ObserverCon
 	}
 	defer closeLog()
 	oc.ProbeRate, oc.Thresholds, oc.Logger, oc.LateAfter = f.probeRate, f.th, logger, f.lateAfter
+	oc.Baseline = f.baseline
 	o, err := probe.NewObserver(oc)
 	if err != nil {
 		return env.Fail(ExitUsage, err)
