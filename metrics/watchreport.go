@@ -40,7 +40,7 @@ func WatchLine(s Snapshot) string {
 		fmt.Fprintf(&b, " · worst p99 %s %s", FormatUsShort(w.RTT10s.P99), wrText(w.ID))
 	}
 	if bl := s.Baseline; bl != nil && bl.RTT10s.Count > 0 {
-		fmt.Fprintf(&b, " · raw Redis p50 %s p99 %s", FormatUsShort(bl.RTT10s.P50), FormatUsShort(bl.RTT10s.P99))
+		fmt.Fprintf(&b, " · raw Redis 1-hop p50 %s p99 %s", FormatUsShort(bl.RTT10s.P50), FormatUsShort(bl.RTT10s.P99))
 	}
 	fmt.Fprintf(&b, " · %d alerts", len(s.Alerts))
 	return b.String()
@@ -172,7 +172,7 @@ func wrFacts(s Snapshot) [][]string {
 		{"malformed", wrMalformed(s)},
 	}
 	if s.Baseline != nil {
-		facts = append(facts, []string{"raw Redis (baseline)", wrBaseline(*s.Baseline)})
+		facts = append(facts, []string{"raw Redis, one hop (baseline)", wrBaseline(*s.Baseline)})
 	}
 	for _, n := range s.Notes {
 		facts = append(facts, []string{"note", wrText(n)})

@@ -33,7 +33,7 @@ func wrClusterSnapshot() metrics.Snapshot {
 
 func TestWatchLineBaselineAndShards(t *testing.T) {
 	line := metrics.WatchLine(wrClusterSnapshot())
-	for _, want := range []string{"connected (2/3 shards up)", "raw Redis p50 110µs p99 590µs"} {
+	for _, want := range []string{"connected (2/3 shards up)", "raw Redis 1-hop p50 110µs p99 590µs"} {
 		if !strings.Contains(line, want) {
 			t.Errorf("WatchLine lacks %q: %s", want, line)
 		}
@@ -46,7 +46,7 @@ func TestWatchLineBaselineAndShards(t *testing.T) {
 func TestWatchTextBaselineAndShards(t *testing.T) {
 	out := wrRender(t, metrics.WatchText(wrClusterSnapshot()))
 	for _, want := range []string{
-		"raw Redis (baseline)  P50 110µs, P95 280µs, P99 590µs (last 10 s); session P50 120µs, P99 610µs, max 2.40ms; 3002 sent, 2 lost",
+		"raw Redis, one hop (baseline)  P50 110µs, P95 280µs, P99 590µs (last 10 s); session P50 120µs, P99 610µs, max 2.40ms; 3002 sent, 2 lost",
 		"SHARDS (3)", "ADDR", "10.0.0.2:7001  disconnected  14s", "connection refused", "10.0.0.3:7002  connected",
 	} {
 		if !strings.Contains(out, want) {
@@ -64,7 +64,7 @@ func TestWatchTextBaselineAndShards(t *testing.T) {
 
 func TestWatchMarkdownBaselineAndShards(t *testing.T) {
 	out := wrRender(t, metrics.WatchMarkdown(wrClusterSnapshot()))
-	for _, want := range []string{"| raw Redis (baseline) | P50 110µs", "### Shards (3)",
+	for _, want := range []string{"| raw Redis, one hop (baseline) | P50 110µs", "### Shards (3)",
 		"| ADDR | STATE | FOR | RECONNECTS | LAST ERROR |", "| 10.0.0.2:7001 | disconnected | 14s | 3 |"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("WatchMarkdown lacks %q:\n%s", want, out)

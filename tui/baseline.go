@@ -9,7 +9,7 @@ import (
 )
 
 // baselineLabel names the raw lane's line under the instances.
-const baselineLabel = "raw Redis"
+const baselineLabel = "raw 1 hop"
 
 // tableColumns is the instances table's columns for w cells and the ID
 // column's width; the raw lane's line shares them, so its latencies sit

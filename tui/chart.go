@@ -158,7 +158,7 @@ func chartLegend(st *themes.Styles, shown, hidden []threshold, raw bool, w int) 
 	for _, named := range []bool{true, false} {
 		items := []string{st.ChartP99.Render("─ p99"), st.ChartP50.Render("· p50")}
 		if raw {
-			items = append(items, st.ChartP50.Render("∘ raw Redis p99"))
+			items = append(items, st.ChartP50.Render("∘ raw 1-hop p99"))
 		}
 		for _, t := range shown {
 			name := " " + t.name

@@ -70,7 +70,7 @@ func TestShardsAt80x24(t *testing.T) {
 	if !strings.Contains(rows[0], "10.0.3.12:7001") || !strings.Contains(rows[0], "disconnected") || !strings.Contains(rows[0], "reconn 3") {
 		t.Errorf("first shard row %q, want the one down, with its reconnects", rows[0])
 	}
-	for _, want := range []string{"Shards 5 · 1 not connected", "+2 more", "≈ raw Redis", "Latency"} {
+	for _, want := range []string{"Shards 5 · 1 not connected", "+2 more", "≈ raw 1 hop", "Latency"} {
 		if !strings.Contains(frame, want) {
 			t.Errorf("frame lacks %q:\n%s", want, frame)
 		}
@@ -95,7 +95,7 @@ func TestShardsAt80x24(t *testing.T) {
 func TestNoDeploymentNoLines(t *testing.T) {
 	plain, _ := newTestModel(t, 80, 24)
 	plain = withSnapshot(t, plain, fixture50())
-	if v := plain.View(); strings.Contains(v, "Shards") || strings.Contains(v, "raw Redis") || strings.Contains(v, "∘") {
+	if v := plain.View(); strings.Contains(v, "Shards") || strings.Contains(v, "raw 1 hop") || strings.Contains(v, "∘") {
 		t.Errorf("a single server without the lane shows shards or the lane:\n%s", v)
 	}
 	lane, _ := newTestModel(t, 80, 24)
@@ -119,7 +119,7 @@ func TestBaselineLineAligned(t *testing.T) {
 			switch {
 			case strings.HasPrefix(l, "  ID "):
 				header = l
-			case strings.HasPrefix(l, "≈ raw Redis"):
+			case strings.HasPrefix(l, "≈ raw 1 hop"):
 				raw = l
 			}
 		}
@@ -145,7 +145,7 @@ func TestChartRawLine(t *testing.T) {
 	st := asciiStyles(t)
 	raw := series(9000, 9000).P50 // above the bridge lines, which are drawn over it
 	out := renderChartRaw(st, series(480, 1900), raw, testThresholds, 68, 12)
-	if !strings.Contains(out, "∘ raw Redis p99") || strings.Count(out, "∘") < 20 {
+	if !strings.Contains(out, "∘ raw 1-hop p99") || strings.Count(out, "∘") < 20 {
 		t.Errorf("raw line or legend missing:\n%s", out)
 	}
 	checkFits(t, out, 68, 12)
@@ -156,7 +156,7 @@ func TestChartRawLine(t *testing.T) {
 	// and dropping the thresholds' names.
 	out = renderChartRaw(st, series(480, 1900), raw, testThresholds, 47, 8)
 	legend := strings.Split(out, "\n")[0]
-	for _, want := range []string{"p99", "p50", "raw Redis p99", "5.00ms", "20.0ms"} {
+	for _, want := range []string{"p99", "p50", "raw 1-hop p99", "5.00ms", "20.0ms"} {
 		if !strings.Contains(legend, want) {
 			t.Errorf("47-cell legend %q lacks %q", legend, want)
 		}
