@@ -26,7 +26,7 @@ func TestWatchBaselineFlag(t *testing.T) {
 	if b := snap.Baseline; b == nil || b.RTT.Count < 20 || b.RTT10s.P50 <= 0 || b.Lost != 0 {
 		t.Errorf("baseline = %+v, want ≥ 20 samples at 20/s for 2.5 s, none lost", b)
 	}
-	if !strings.Contains(stderr, "raw Redis p50") {
+	if !strings.Contains(stderr, "raw Redis 1-hop p50") {
 		t.Errorf("summary lines lack the raw lane:\n%s", stderr)
 	}
 
