@@ -3,6 +3,7 @@ package metrics
 import (
 	"math"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -46,12 +47,17 @@ type SourceEvent struct {
 // Registry accumulates everything the observer learns. Every Add-like call
 // is O(1) under one lock; derived values are computed in Snapshot.
 type Registry struct {
-	mu        sync.Mutex
-	cfg       RegistryConfig
-	started   time.Time
-	engine    *Engine
+	mu      sync.Mutex
+	cfg     RegistryConfig
+	started time.Time
+	engine  *Engine
+	// pmu guards pending and queue alone, under mu where both are held:
+	// ProbeSent runs between stamping a probe and sending it, and must not
+	// wait for a snapshot being built, or that wait counts as latency.
+	pmu       sync.Mutex
 	pending   map[ProbeKey]*pendingProbe
-	queue     []ProbeKey // pending probes in send order
+	queue     []ProbeKey   // pending probes in send order
+	ackHint   atomic.Int32 // instances known: the size of a probe's ack set
 	resolved  map[ProbeKey]int64
 	resQueue  []resolvedProbe
 	instances map[string]*instance
@@ -98,8 +104,11 @@ func NewRegistry(cfg RegistryConfig, now time.Time) *Registry {
 }
 
 func (r *Registry) clear() {
+	r.pmu.Lock()
 	r.pending = make(map[ProbeKey]*pendingProbe)
 	r.queue = nil
+	r.pmu.Unlock()
+	r.ackHint.Store(0)
 	r.resolved = make(map[ProbeKey]int64)
 	r.resQueue = nil
 	r.instances = make(map[string]*instance)
@@ -161,20 +170,21 @@ func (r *Registry) ObserverCollisions(n uint64, now time.Time) {
 
 // ProbeSent records a probe the observer published.
 func (r *Registry) ProbeSent(k ProbeKey, sentNs int64) {
-	r.mu.Lock()
 	// Sized for every instance's ack, so that Ack, once per instance and
 	// probe, never grows it.
-	r.pending[k] = &pendingProbe{sentNs: sentNs, acked: make(map[string]struct{}, len(r.instances))}
+	p := &pendingProbe{sentNs: sentNs, acked: make(map[string]struct{}, r.ackHint.Load())}
+	r.pmu.Lock()
+	r.pending[k] = p
 	r.queue = append(r.queue, k)
-	r.mu.Unlock()
+	r.pmu.Unlock()
 }
 
 // ProbeFailed withdraws a probe whose PUBLISH failed: it was never the
 // instances' to answer.
 func (r *Registry) ProbeFailed(k ProbeKey) {
-	r.mu.Lock()
+	r.pmu.Lock()
 	delete(r.pending, k)
-	r.mu.Unlock()
+	r.pmu.Unlock()
 }
 
 // Ack records that instance id (boot) acked probe k; nowNs is when the
@@ -187,13 +197,16 @@ func (r *Registry) Ack(id, boot string, k ProbeKey, instRecvNs, nowNs int64) {
 	if in == nil {
 		return
 	}
+	r.pmu.Lock()
 	p := r.pending[k]
+	r.pmu.Unlock()
 	if p == nil {
 		if _, ok := r.resolved[k]; ok {
 			in.late++
 		}
 		return
 	}
+	// p.acked is only touched under mu (here and in resolve).
 	if p.acked == nil {
 		p.acked = make(map[string]struct{}, 4)
 	}
@@ -292,6 +305,7 @@ func (r *Registry) instance(id, boot string, now time.Time) *instance {
 		}
 		in = newInstance(id, now)
 		r.instances[id] = in
+		r.ackHint.Store(int32(len(r.instances)))
 	}
 	in.heard(boot, now)
 	return in
@@ -314,6 +328,8 @@ func (r *Registry) source(id string, now time.Time) *source {
 func (r *Registry) resolve(now time.Time) {
 	cut := now.Add(-r.cfg.LateAfter).UnixNano()
 	sec := now.Unix()
+	r.pmu.Lock()
+	defer r.pmu.Unlock()
 	for len(r.queue) > 0 {
 		k := r.queue[0]
 		p := r.pending[k]

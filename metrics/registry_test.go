@@ -171,3 +171,28 @@ func BenchmarkRegistryAck(b *testing.B) {
 		s.step(time.Millisecond, map[string]bool{"a": true})
 	}
 }
+
+// TestProbeSentDoesNotWaitForSnapshot: the observer stamps a probe, records
+// it, then sends it; a snapshot being built meanwhile (holding the main
+// lock) must not delay the send, or the wait would count as latency.
+func TestProbeSentDoesNotWaitForSnapshot(t *testing.T) {
+	s := newSim()
+	s.r.Report("a", "b", InstanceReport{}, s.now) // joined before the probe
+	s.r.mu.Lock()                                 // a snapshot in progress
+	done := make(chan struct{})
+	go func() {
+		s.r.ProbeSent(ProbeKey{"c", 1}, s.now.UnixNano())
+		s.r.ProbeFailed(ProbeKey{"c", 2})
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("ProbeSent waited for the registry's main lock")
+	}
+	s.r.mu.Unlock()
+	s.r.Ack("a", "b", ProbeKey{"c", 1}, 0, s.now.Add(time.Millisecond).UnixNano())
+	if row := s.row(t, "a"); row.RTT.Count != 1 {
+		t.Errorf("the probe recorded without the main lock was not acked: %+v", row.RTT)
+	}
+}
