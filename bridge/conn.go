@@ -249,9 +249,6 @@ func (c ConnConfig) scrub(msg string) string {
 	return msg
 }
 
-// scrub removes the raw URL and any password in it from an error text.
-func scrub(msg, raw string) string { return ConnConfig{URL: raw}.scrub(msg) }
-
 // ClientName is the CLIENT SETNAME form of an instance ID: Redis refuses
 // spaces and newlines in names.
 func ClientName(id string) string {

@@ -86,14 +86,6 @@ func (w *rttWindow) series(nowSec int64) Series {
 	return s
 }
 
-func (w *rttWindow) reset() {
-	for i := range w.hists {
-		w.hists[i].Reset()
-		w.secs[i] = -1
-	}
-	w.chart = [chartSecs]chartPoint{}
-}
-
 // counterRing sums per-second counts over the last chartSecs seconds.
 type counterRing struct {
 	secs [chartSecs]int64
@@ -135,5 +127,3 @@ func (r *counterRing) sum(nowSec int64, n int64) counts {
 	}
 	return c
 }
-
-func (r *counterRing) reset() { *r = counterRing{} }

@@ -18,9 +18,6 @@ func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
 // fmtUs formats microseconds in at most 6 cells (metrics.FormatUsShort).
 func fmtUs(us float64) string { return metrics.FormatUsShort(us) }
 
-// fmtDurUs formats a time.Duration like fmtUs.
-func fmtDurUs(d time.Duration) string { return fmtUs(float64(d) / float64(time.Microsecond)) }
-
 // fmtAge formats an age in milliseconds in at most 4 cells: "0.4s", "12s",
 // "5m", "3h", "2d".
 func fmtAge(ms int64) string {
