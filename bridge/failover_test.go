@@ -126,6 +126,7 @@ func TestSentinelFailover(t *testing.T) {
 	tk := startTicker(pub, bridge.DefaultChannel, 5*time.Millisecond)
 	waitFor(t, "deliveries before the failover", 5*time.Second, func() bool { return rec.count() >= 20 })
 	states := watchState(sub)
+	failStart := time.Now()
 	addr := set.Failover(t)
 	waitFor(t, "the subscription to follow the new master", 3*time.Second, func() bool {
 		st := sub.Stats()
@@ -146,8 +147,11 @@ func TestSentinelFailover(t *testing.T) {
 	if st.SetNameRefused || pub.Stats().SetNameRefused {
 		t.Error("CLIENT SETNAME refused on a master or a sentinel with the default user")
 	}
-	if st.Reconnects < 1 || len(seen) < 2 {
-		t.Errorf("the outage is invisible: reconnects %d, states %v", st.Reconnects, seen)
+	// A switch faster than watchState's sampling shows as the new row's
+	// since-time and the reconnect count, not as a sampled transition.
+	moved := len(st.Shards) == 1 && st.Shards[0].StateSince.After(failStart)
+	if st.Reconnects < 1 || (len(seen) < 2 && !moved) {
+		t.Errorf("the outage is invisible: reconnects %d, states %v, rows %+v", st.Reconnects, seen, st.Shards)
 	}
 	evs := rec.snapshot()
 	for _, ev := range evs[len(evs)-10:] {
