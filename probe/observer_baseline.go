@@ -5,7 +5,6 @@ import (
 	"errors"
 	"path"
 	"strings"
-	"time"
 
 	"github.com/bridgescope/bridgescope/bridge"
 )
@@ -63,19 +62,7 @@ func (o *Observer) baselineChannel() string {
 // read slower than the other. Paused probes pause it.
 func (o *Observer) baselineLoop(ctx context.Context) {
 	defer o.wg.Done()
-	t := time.NewTimer(o.nextGap())
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-		if !o.Paused() {
-			o.sendBaseline(ctx)
-		}
-		t.Reset(o.nextGap())
-	}
+	o.tickLoop(ctx, nil, o.sendBaseline)
 }
 
 // sendBaseline publishes one raw event, timed from just before the PUBLISH.

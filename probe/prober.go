@@ -13,16 +13,22 @@ import (
 // current rate, until ctx ends. A rate change takes effect at once.
 func (o *Observer) probeLoop(ctx context.Context) {
 	defer o.wg.Done()
+	o.tickLoop(ctx, o.rateChg, o.sendProbes)
+}
+
+// tickLoop calls send once per gap (nextGap) while probing is not paused,
+// until ctx ends; a signal on wake (nil: none) starts a fresh gap at once.
+func (o *Observer) tickLoop(ctx context.Context, wake <-chan struct{}, send func(context.Context)) {
 	t := time.NewTimer(o.nextGap())
 	defer t.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
-		case <-o.rateChg:
+		case <-wake:
 		case <-t.C:
 			if !o.Paused() {
-				o.sendProbes(ctx)
+				send(ctx)
 			}
 		}
 		t.Reset(o.nextGap())
