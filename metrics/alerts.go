@@ -127,7 +127,7 @@ func (e *Engine) Active() []Alert {
 			continue
 		}
 		out = append(out, Alert{Rule: k.rule, Instance: k.subject, Level: st.level,
-			Since: st.since, Value: st.value, Message: st.rule.message(st.level, st.value)})
+			Since: st.since, Value: st.value, Message: st.rule.Message(st.level, st.value)})
 	}
 	slices.SortFunc(out, func(a, b Alert) int {
 		return cmp.Or(cmp.Compare(b.Level, a.Level), a.Since.Compare(b.Since),

@@ -141,8 +141,8 @@ func (r Rule) clearHold() time.Duration {
 	return r.Hold
 }
 
-// message is the human text of an alert at level l with value v.
-func (r Rule) message(l Level, v float64) string {
+// Message is the human text of an alert at level l with value v.
+func (r Rule) Message(l Level, v float64) string {
 	if r.worse(v, l) {
 		return fmt.Sprintf("%s %s %s", r.Name, trimZeros(r.format(v)), r.Condition(l))
 	}

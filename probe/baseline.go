@@ -15,15 +15,14 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/bridgescope/bridgescope/bridge"
-	"github.com/bridgescope/bridgescope/metrics"
 )
 
 // baselinePayloadLen is the raw lane's whole message: sender (2 bytes),
 // event number (4) and the publisher's clock in ns (8), big-endian.
 const baselinePayloadLen = 14
 
-// maxBaselineInstances bounds the sender field and the connections a lane holds.
-const maxBaselineInstances = 1 << 12
+// MaxBaselineInstances bounds the sender field and the connections a lane holds.
+const MaxBaselineInstances = 1 << 12
 
 // baselineReadTimeout is how long a raw subscriber blocks in one read
 // before it checks whether the lane is closing.
@@ -42,13 +41,15 @@ type BaselineConfig struct {
 	Instances int
 	// Logger receives go-redis's log lines; nil discards them.
 	Logger *slog.Logger
-	// OnSample, when set, is called for every delivery to another instance
-	// with the event's number, when it was sent and when it was read (ns,
-	// this process's clock). It runs on a subscriber's goroutine: keep it
-	// short. The observer feeds its registry with it. With OnSample set,
-	// telling a duplicate is OnSample's job (the lane then keeps no set of
-	// the numbers seen, and its memory stays flat however long it runs).
-	OnSample func(seq uint32, sentNs, recvNs int64)
+	// OnSample is called for every message a subscriber reads from another
+	// instance: which subscriber (0 ≤ sub < Instances), the event's number,
+	// when it was sent and when it was read (ns, this process's clock). It
+	// runs on that subscriber's goroutine, one call at a time per sub: keep
+	// it short. Required: the lane keeps no counts of its own, so telling a
+	// duplicate and timing a delivery is OnSample's job (the observer's
+	// registry, or the bench's raw lane), and the lane's memory stays flat
+	// however long it runs.
+	OnSample func(sub int, seq uint32, sentNs, recvNs int64)
 }
 
 // Baseline is a raw lane: plain go-redis PUBLISH of a 14-byte payload on a
@@ -63,28 +64,10 @@ type Baseline struct {
 	seq    atomic.Uint32
 	pub    []atomic.Int64 // successful publishes per sender
 	failed atomic.Int64
+	errors atomic.Int64 // subscription read errors (go-redis reconnects)
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 	once   sync.Once
-	res    BaselineResult
-}
-
-// BaselineResult is what a raw lane measured. Latency holds one sample per
-// delivery to another instance.
-type BaselineResult struct {
-	Instances                      int
-	Published, Expected, Delivered int64
-	Duplicates, Failed, Errors     int64
-	Latency                        *metrics.Histogram
-}
-
-// DeliveryRate is Delivered as a percentage of Expected (100 when nothing
-// was expected).
-func (r BaselineResult) DeliveryRate() float64 {
-	if r.Expected == 0 {
-		return 100
-	}
-	return 100 * float64(r.Delivered) / float64(r.Expected)
 }
 
 // StartBaseline connects the lane's subscribers and returns once Redis
@@ -93,8 +76,11 @@ func StartBaseline(ctx context.Context, cfg BaselineConfig) (*Baseline, error) {
 	if cfg.Instances == 0 {
 		cfg.Instances = 2
 	}
-	if cfg.Instances < 2 || cfg.Instances > maxBaselineInstances {
-		return nil, fmt.Errorf("probe: baseline: instances must be 2..%d, got %d", maxBaselineInstances, cfg.Instances)
+	if cfg.Instances < 2 || cfg.Instances > MaxBaselineInstances {
+		return nil, fmt.Errorf("probe: baseline: instances must be 2..%d, got %d", MaxBaselineInstances, cfg.Instances)
+	}
+	if cfg.OnSample == nil {
+		return nil, errors.New("probe: baseline: no OnSample: nothing would count the deliveries")
 	}
 	if cfg.Channel == "" {
 		cfg.Channel = "bridgescope:baseline:" + bridge.NewBoot()
@@ -124,7 +110,7 @@ func StartBaseline(ctx context.Context, cfg BaselineConfig) (*Baseline, error) {
 func (l *Baseline) subscribe(ctx context.Context) error {
 	for i := range l.cfg.Instances {
 		ps := l.client.Subscribe(ctx, l.cfg.Channel)
-		s := &baselineSub{index: i, ps: ps, lat: metrics.NewHistogram(), onSample: l.cfg.OnSample}
+		s := &baselineSub{index: i, ps: ps, lane: l}
 		l.subs = append(l.subs, s)
 		cctx, cancel := context.WithTimeout(ctx, bridge.DefaultDialTimeout+bridge.DefaultCommandTimeout)
 		_, err := ps.Receive(cctx) // the confirmation: only then can it miss nothing
@@ -187,18 +173,20 @@ func (l *Baseline) Published() int64 {
 // Expected is how many deliveries the events sent so far call for.
 func (l *Baseline) Expected() int64 { return l.Published() * int64(len(l.pub)-1) }
 
-// Delivered is how many distinct deliveries to other instances arrived.
-func (l *Baseline) Delivered() int64 {
-	var n int64
-	for _, s := range l.subs {
-		n += s.received.Load()
-	}
-	return n
-}
+// Failed is how many publishes failed.
+func (l *Baseline) Failed() int64 { return l.failed.Load() }
 
-// Close stops the subscribers and returns the lane's counts. It is safe
-// to call more than once; every call returns the same result.
-func (l *Baseline) Close() BaselineResult {
+// Errors is how many subscription reads failed (go-redis reconnects and
+// resubscribes on the next read).
+func (l *Baseline) Errors() int64 { return l.errors.Load() }
+
+// Client is the lane's command client, for a caller that asks Redis about
+// itself (INFO for the bench's header).
+func (l *Baseline) Client() redis.UniversalClient { return l.client }
+
+// Close stops the subscribers; every OnSample call has returned when it
+// does. It is safe to call more than once.
+func (l *Baseline) Close() {
 	l.once.Do(func() {
 		if l.cancel != nil {
 			l.cancel()
@@ -208,34 +196,14 @@ func (l *Baseline) Close() BaselineResult {
 		}
 		l.wg.Wait()
 		_ = l.b.Close()
-		l.res = l.result()
 	})
-	return l.res
 }
 
-func (l *Baseline) result() BaselineResult {
-	r := BaselineResult{Instances: len(l.pub), Published: l.Published(), Expected: l.Expected(),
-		Failed: l.failed.Load(), Latency: metrics.NewHistogram()}
-	for _, s := range l.subs {
-		r.Delivered += s.received.Load()
-		r.Duplicates += s.dups
-		r.Errors += s.errors
-		r.Latency.Merge(s.lat)
-	}
-	return r
-}
-
-// baselineSub is one raw subscriber. Its plain fields belong to its
-// reader goroutine until Close has waited for it.
+// baselineSub is one raw subscriber.
 type baselineSub struct {
-	index    int
-	ps       *redis.PubSub
-	seen     seqSet
-	lat      *metrics.Histogram
-	dups     int64
-	errors   int64
-	received atomic.Int64
-	onSample func(seq uint32, sentNs, recvNs int64)
+	index int
+	ps    *redis.PubSub
+	lane  *Baseline
 }
 
 func (s *baselineSub) run(ctx context.Context) {
@@ -247,7 +215,7 @@ func (s *baselineSub) run(ctx context.Context) {
 				return
 			}
 			if !timedOut(err) {
-				s.errors++ // go-redis reconnects and resubscribes on the next read
+				s.lane.errors.Add(1) // go-redis reconnects and resubscribes on the next read
 				time.Sleep(10 * time.Millisecond)
 			}
 			continue
@@ -263,8 +231,9 @@ func timedOut(err error) bool {
 	return errors.As(err, &ne) && ne.Timeout()
 }
 
-// take accounts for one message: its own echo is not a delivery, as the
-// bridge does not deliver it either.
+// take hands one message to OnSample: its own echo is not a delivery, as
+// the bridge does not deliver it either, and a message of another shape
+// is not the lane's.
 func (s *baselineSub) take(p string, recvNs int64) {
 	if len(p) != baselinePayloadLen {
 		return
@@ -274,36 +243,6 @@ func (s *baselineSub) take(p string, recvNs int64) {
 		return
 	}
 	seq := binary.BigEndian.Uint32([]byte(p[2:6]))
-	if s.onSample == nil && !s.seen.add(uint64(seq)) {
-		s.dups++
-		return
-	}
-	s.received.Add(1)
 	sentNs := int64(binary.BigEndian.Uint64([]byte(p[6:14])))
-	s.lat.Record(time.Duration(recvNs - sentNs))
-	if s.onSample != nil {
-		s.onSample(seq, sentNs, recvNs)
-	}
-}
-
-// DefaultBaselineRate is the raw lane's rate beside validate: light enough
-// not to load Redis, frequent enough for its percentiles.
-const DefaultBaselineRate = 100
-
-// RunBaseline runs a raw lane at rate events per second for d, waits up to
-// drain for deliveries still under way, and returns what it measured.
-// When ctx ends, publishing stops early.
-func RunBaseline(ctx context.Context, cfg BaselineConfig, rate float64, d, drain time.Duration) (BaselineResult, error) {
-	if !(rate > 0) || d <= 0 {
-		return BaselineResult{}, fmt.Errorf("probe: baseline: rate %v and duration %v must be positive", rate, d)
-	}
-	l, err := StartBaseline(ctx, cfg)
-	if err != nil {
-		return BaselineResult{}, err
-	}
-	defer l.Close()
-	lane := bareLane{l}
-	publishPaced(ctx, lane, time.Now(), d, rate)
-	drainLane(lane, drain)
-	return l.Close(), nil
+	s.lane.cfg.OnSample(s.index, seq, sentNs, recvNs)
 }

@@ -3,70 +3,16 @@ package probe
 import (
 	"context"
 	"testing"
-	"time"
-
-	"github.com/bridgescope/bridgescope/bridge"
-	"github.com/bridgescope/bridgescope/bridge/bridgetest"
 )
 
-func TestBaselineCountsEveryDelivery(t *testing.T) {
-	s := bridgetest.Start(t)
-	res, err := RunBaseline(context.Background(), BaselineConfig{Conn: bridge.ConnConfig{URL: s.URL()}, Instances: 3},
-		200, time.Second, 2*time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if res.Published != 200 || res.Expected != 400 || res.Delivered != 400 || res.DeliveryRate() != 100 {
-		t.Errorf("published %d, expected %d, delivered %d (%.1f%%); want 200, 400, 400 (100%%)",
-			res.Published, res.Expected, res.Delivered, res.DeliveryRate())
-	}
-	if res.Duplicates != 0 || res.Failed != 0 || res.Errors != 0 || res.Instances != 3 {
-		t.Errorf("duplicates %d, failed %d, errors %d, instances %d; want 0, 0, 0, 3", res.Duplicates, res.Failed, res.Errors, res.Instances)
-	}
-	if res.Latency.Count() != res.Delivered {
-		t.Errorf("latency samples %d, want one per delivery (%d)", res.Latency.Count(), res.Delivered)
-	}
-	// Loopback: a raw delivery takes microseconds to milliseconds, never a second.
-	if p50 := res.Latency.Quantile(50); p50 <= 0 || p50 > 100*time.Millisecond {
-		t.Errorf("P50 = %v, want a loopback latency", p50)
-	}
-}
-
-func TestBaselineIgnoresOwnEchoAndForeignMessages(t *testing.T) {
-	s := bridgetest.Start(t)
-	l, err := StartBaseline(context.Background(), BaselineConfig{Conn: bridge.ConnConfig{URL: s.URL()}, Instances: 2})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	s.Do(t, "PUBLISH", l.Channel(), "not a baseline message")
-	for range 5 {
-		if err := l.Publish(context.Background(), 0); err != nil {
-			t.Fatal(err)
-		}
-	}
-	deadline := time.Now().Add(5 * time.Second)
-	for l.Delivered() < 5 && time.Now().Before(deadline) {
-		time.Sleep(time.Millisecond)
-	}
-	res := l.Close()
-	// Instance 0 published: only instance 1 counts them; its own echo and
-	// the stranger's message are no deliveries.
-	if res.Delivered != 5 || res.Expected != 5 || res.Latency.Count() != 5 {
-		t.Errorf("delivered %d, expected %d, samples %d; want 5 each", res.Delivered, res.Expected, res.Latency.Count())
-	}
-	if again := l.Close(); again.Delivered != res.Delivered {
-		t.Errorf("second Close returned %+v, want the same result", again)
-	}
-}
-
 func TestBaselineConfigErrors(t *testing.T) {
-	for _, n := range []int{1, -3, maxBaselineInstances + 1} {
-		if _, err := StartBaseline(context.Background(), BaselineConfig{Instances: n}); err == nil {
+	sink := func(int, uint32, int64, int64) {}
+	for _, n := range []int{1, -3, MaxBaselineInstances + 1} {
+		if _, err := StartBaseline(context.Background(), BaselineConfig{Instances: n, OnSample: sink}); err == nil {
 			t.Errorf("StartBaseline with %d instances: no error", n)
 		}
 	}
-	if _, err := RunBaseline(context.Background(), BaselineConfig{}, 0, time.Second, 0); err == nil {
-		t.Error("RunBaseline at rate 0: no error")
+	if _, err := StartBaseline(context.Background(), BaselineConfig{}); err == nil {
+		t.Error("StartBaseline without OnSample: no error")
 	}
 }

@@ -22,7 +22,7 @@ func (o *Observer) startBaseline(ctx context.Context) {
 	ch := o.baselineChannel()
 	l, err := StartBaseline(ctx, BaselineConfig{
 		Conn: o.cfg.Conn, Channel: ch, Logger: o.cfg.Logger,
-		OnSample: o.reg.BaselineSample,
+		OnSample: func(_ int, seq uint32, sentNs, recvNs int64) { o.reg.BaselineSample(seq, sentNs, recvNs) },
 	})
 	if err != nil {
 		msg := shortErr(innermost(err))

@@ -2,6 +2,7 @@ package tui
 
 import (
 	"github.com/bridgescope/bridgescope/metrics"
+	"github.com/bridgescope/bridgescope/metrics/report"
 )
 
 // maxWireRunes caps text from the wire: nothing on screen needs more, and
@@ -11,7 +12,7 @@ const maxWireRunes = 200
 // sanitize makes text from the wire safe to draw (metrics.SanitizeText),
 // capped: nothing on screen needs more, and a megabyte-long instance ID must
 // not cost a megabyte per frame.
-func sanitize(s string) string { return metrics.SanitizeText(s, maxWireRunes) }
+func sanitize(s string) string { return report.Sanitize(s, maxWireRunes) }
 
 func sanitizeAll(in []string) []string {
 	if in == nil {

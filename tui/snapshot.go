@@ -12,6 +12,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/bridgescope/bridgescope/metrics"
+	"github.com/bridgescope/bridgescope/metrics/report"
 )
 
 // snapshotWrittenMsg reports the files written by `s`: base is the path
@@ -47,8 +48,8 @@ func writeSnapshot(dir string, at time.Time, frame string, s metrics.Snapshot) s
 	}{
 		{".txt", text(ansi.Strip(frame) + "\n")},
 		{".ans", text(frame + "\n")},
-		{".md", metrics.WatchMarkdown(s)},
-		{".json", metrics.WatchJSON(s)},
+		{".md", report.WatchMarkdown(s)},
+		{".json", report.WatchJSON(s)},
 	}
 	for _, f := range files {
 		if err := writeFile(base+f.ext, f.write); err != nil {

@@ -13,7 +13,8 @@ import (
 	"time"
 
 	"github.com/bridgescope/bridgescope/bridge"
-	"github.com/bridgescope/bridgescope/probe"
+	"github.com/bridgescope/bridgescope/metrics/report"
+	"github.com/bridgescope/bridgescope/probe/bench"
 )
 
 var benchCommand = &Command{
@@ -62,7 +63,7 @@ type rateList []float64
 func (r *rateList) String() string {
 	names := make([]string, len(*r))
 	for i, v := range *r {
-		names[i] = probe.RateName(v)
+		names[i] = bench.RateName(v)
 	}
 	return strings.Join(names, ",")
 }
@@ -92,7 +93,7 @@ func (f *benchFlags) register(fs *flag.FlagSet) {
 	fs.DurationVar(&f.duration, "duration", 10*time.Second, "how long each lane publishes at each rate")
 	fs.Var(&f.rates, "rates", "comma-separated events per second, all instances together; max is the closed loop")
 	fs.StringVar(&f.channel, "channel", "", "channel of the bridge lane (default a private bridge:bench:<pid>: a max-rate\nrun must not flood the bots' channel; the bare lane always uses a private one)")
-	fs.IntVar(&f.inFlight, "in-flight", probe.DefaultBenchInFlight, "max: events published but not yet delivered everywhere")
+	fs.IntVar(&f.inFlight, "in-flight", bench.DefaultBenchInFlight, "max: events published but not yet delivered everywhere")
 	fs.BoolVar(&f.json, "json", false, "print the result as one JSON object")
 	fs.BoolVar(&f.verbose, "verbose", false, "log each segment on stderr")
 	fs.DurationVar(&f.soak, "soak", 0, "run the memory soak for this long instead of the table")
@@ -159,21 +160,21 @@ func runBench(ctx context.Context, env *Env, args []string) int {
 	if f.soak > 0 {
 		return f.runSoak(ctx, env, conn, set)
 	}
-	cfg := probe.BenchConfig{Conn: conn, Instances: f.instances, Duration: f.duration, Rates: f.rates,
+	cfg := bench.Config{Conn: conn, Instances: f.instances, Duration: f.duration, Rates: f.rates,
 		Channel: f.channel, InFlight: f.inFlight, Logger: logger}
 	if f.verbose {
 		cfg.Log = env.Stderr
 	}
-	rep, err := probe.RunBench(ctx, cfg)
+	rep, err := bench.Run(ctx, cfg)
 	if err != nil {
 		return env.Fail(ExitUsage, fmt.Errorf("bench: %w", err))
 	}
 	if ctx.Err() != nil {
 		env.Errorf("bench: interrupted: the table covers %d of %d rates", len(rep.Rates), len(f.rates))
 	}
-	out := probe.BenchText(rep)
+	out := report.BenchText(rep)
 	if f.json {
-		out = probe.BenchJSON(rep)
+		out = report.BenchJSON(rep)
 	}
 	if err := out(env.Stdout); err != nil {
 		return env.Fail(ExitUsage, fmt.Errorf("bench: %w", err))
@@ -182,7 +183,7 @@ func runBench(ctx context.Context, env *Env, args []string) int {
 }
 
 func (f *benchFlags) runSoak(ctx context.Context, env *Env, conn bridge.ConnConfig, set map[string]bool) int {
-	cfg := probe.SoakConfig{Conn: conn, Instances: soakInstances, Rate: soakRate, Duration: f.soak,
+	cfg := bench.SoakConfig{Conn: conn, Instances: soakInstances, Rate: soakRate, Duration: f.soak,
 		Every: f.every, Channel: f.channel}
 	if set["instances"] {
 		cfg.Instances = f.instances
@@ -190,14 +191,14 @@ func (f *benchFlags) runSoak(ctx context.Context, env *Env, conn bridge.ConnConf
 	if set["rates"] {
 		cfg.Rate = f.rates[0]
 	}
-	cfg.Sample = func(s probe.SoakSample) {
-		_ = probe.SoakLine(s)(env.Stdout) // a failed write is seen at the summary
+	cfg.Sample = func(s report.SoakSample) {
+		_ = report.SoakLine(s)(env.Stdout) // a failed write is seen at the summary
 	}
-	sum, err := probe.RunSoak(ctx, cfg)
+	sum, err := bench.RunSoak(ctx, cfg)
 	if err != nil {
 		return env.Fail(ExitUsage, fmt.Errorf("bench: soak: %w", err))
 	}
-	if err := probe.SoakSummary(sum)(env.Stdout); err != nil {
+	if err := report.SoakSummary(sum)(env.Stdout); err != nil {
 		return env.Fail(ExitUsage, fmt.Errorf("bench: soak: %w", err))
 	}
 	return ExitOK

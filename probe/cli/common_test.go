@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/bridgescope/bridgescope/probe"
+	"github.com/bridgescope/bridgescope/probe/harness"
 )
 
 func TestEnvScrubsSecrets(t *testing.T) {
@@ -135,7 +135,7 @@ func TestProgressOnTerminal(t *testing.T) {
 	if b.Len() != 0 {
 		t.Errorf("a log line before the first progress was printed at once: %q", b.String())
 	}
-	p.update(probe.HarnessProgress{Elapsed: 1250 * time.Millisecond, Duration: 20 * time.Second, Published: 12, Received: 23, Expected: 24})
+	p.update(harness.Progress{Elapsed: 1250 * time.Millisecond, Duration: 20 * time.Second, Published: 12, Received: 23, Expected: 24})
 	want := "\rvalidate 1.2s/20s  published 12  received 23  delivery 95.83%\x1b[K"
 	if b.String() != "held back\n"+want {
 		t.Errorf("status line %q, want %q", b.String(), want)
@@ -146,7 +146,7 @@ func TestProgressOnTerminal(t *testing.T) {
 		t.Errorf("log line written as %q: want the status line cleared and redrawn", got)
 	}
 	b.Reset()
-	p.update(probe.HarnessProgress{Elapsed: 21 * time.Second, Duration: 20 * time.Second})
+	p.update(harness.Progress{Elapsed: 21 * time.Second, Duration: 20 * time.Second})
 	if !strings.Contains(b.String(), "validate draining") || !strings.Contains(b.String(), "delivery -") {
 		t.Errorf("drain line %q", b.String())
 	}
@@ -182,7 +182,7 @@ func TestProgressWithoutTerminal(t *testing.T) {
 	loud := newProgress(&b, false, true)
 	quiet.now, loud.now = func() time.Time { return now }, func() time.Time { return now }
 	quiet.lastPlain, loud.lastPlain = now, now
-	hp := probe.HarnessProgress{Elapsed: time.Second, Duration: 20 * time.Second, Published: 5, Received: 10, Expected: 10}
+	hp := harness.Progress{Elapsed: time.Second, Duration: 20 * time.Second, Published: 5, Received: 10, Expected: 10}
 	for range 3 {
 		now = now.Add(2 * time.Second)
 		quiet.update(hp)

@@ -8,8 +8,8 @@ import (
 	"time"
 
 	"github.com/bridgescope/bridgescope/bridge"
-	"github.com/bridgescope/bridgescope/metrics"
-	"github.com/bridgescope/bridgescope/probe"
+	"github.com/bridgescope/bridgescope/metrics/report"
+	"github.com/bridgescope/bridgescope/probe/harness"
 )
 
 // faultUsage is the part of validate's usage about faults.
@@ -37,7 +37,7 @@ CLIENT PAUSE (pause), and checks them before publishing.
 
 // faultFlags are validate's flags for fault runs.
 type faultFlags struct {
-	faults  probe.FaultList
+	faults  harness.FaultList
 	compare bool
 }
 
@@ -60,7 +60,7 @@ func (f *faultFlags) check(duration time.Duration, transport bool) error {
 		errs = append(errs, errors.New("--transport and --compare-transports exclude each other: the comparison runs every transport"))
 	}
 	if duration > 0 {
-		errs = append(errs, probe.CheckFaults(f.faults, duration))
+		errs = append(errs, harness.CheckFaults(f.faults, duration))
 	}
 	return errors.Join(errs...)
 }
@@ -68,9 +68,9 @@ func (f *faultFlags) check(duration time.Duration, transport bool) error {
 // runFaults runs the fault scenario, once or once per transport, prints the
 // report and returns the exit code: 0 PASS, 1 FAIL (any run), 2 when a run
 // could not start (connection, rights for the injector).
-func (v *validateFlags) runFaults(ctx context.Context, env *Env, cfg probe.HarnessConfig, prog *progress) int {
+func (v *validateFlags) runFaults(ctx context.Context, env *Env, cfg harness.Config, prog *progress) int {
 	if !v.fault.compare {
-		fr, err := probe.RunFaultHarness(ctx, cfg, v.fault.faults)
+		fr, err := harness.RunFaults(ctx, cfg, v.fault.faults)
 		prog.finish(err != nil)
 		if err != nil {
 			return env.Fail(ExitUsage, fmt.Errorf("validate: %w", err))
@@ -78,11 +78,11 @@ func (v *validateFlags) runFaults(ctx context.Context, env *Env, cfg probe.Harne
 		v.noteInterrupted(ctx, env, fr.Input.Duration)
 		return v.report(env, fr.Report(v.th))
 	}
-	var runs []metrics.ValidateReport
+	var runs []report.ValidateReport
 	for _, t := range bridge.Transports() {
 		c := cfg
 		c.Bridge.Transport = t
-		fr, err := probe.RunFaultHarness(ctx, c, v.fault.faults)
+		fr, err := harness.RunFaults(ctx, c, v.fault.faults)
 		if err != nil {
 			prog.finish(true)
 			return env.Fail(ExitUsage, fmt.Errorf("validate: transport %s: %w", t, err))
@@ -94,7 +94,7 @@ func (v *validateFlags) runFaults(ctx context.Context, env *Env, cfg probe.Harne
 		}
 	}
 	prog.finish(false)
-	return v.reportCompare(env, metrics.BuildCompareReport(bridge.Transports(), runs))
+	return v.reportCompare(env, report.BuildCompareReport(bridge.Transports(), runs))
 }
 
 func (v *validateFlags) noteInterrupted(ctx context.Context, env *Env, ran time.Duration) {
@@ -105,13 +105,13 @@ func (v *validateFlags) noteInterrupted(ctx context.Context, env *Env, ran time.
 
 // reportCompare prints a transport comparison and turns its verdict into
 // the exit code.
-func (v *validateFlags) reportCompare(env *Env, c metrics.CompareReport) int {
-	rep := metrics.CompareText(c)
+func (v *validateFlags) reportCompare(env *Env, c report.CompareReport) int {
+	rep := report.CompareText(c)
 	switch {
 	case v.json:
-		rep = metrics.CompareJSON(c)
+		rep = report.CompareJSON(c)
 	case v.markdown:
-		rep = metrics.CompareMarkdown(c)
+		rep = report.CompareMarkdown(c)
 	}
 	if err := rep(env.Stdout); err != nil {
 		return env.Fail(ExitUsage, fmt.Errorf("validate: %w", err))

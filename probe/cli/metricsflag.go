@@ -11,7 +11,7 @@ import (
 
 	"github.com/bridgescope/bridgescope/bridge"
 	"github.com/bridgescope/bridgescope/metrics/prom"
-	"github.com/bridgescope/bridgescope/probe"
+	"github.com/bridgescope/bridgescope/probe/harness"
 )
 
 // metricsFlag is --metrics-addr, taken by watch (and demo), agent and
@@ -68,8 +68,8 @@ func newLiveProgress(instances int, duration time.Duration) *liveProgress {
 }
 
 // tee returns a harness Progress callback that records hp, then calls next.
-func (l *liveProgress) tee(next func(probe.HarnessProgress)) func(probe.HarnessProgress) {
-	return func(hp probe.HarnessProgress) {
+func (l *liveProgress) tee(next func(harness.Progress)) func(harness.Progress) {
+	return func(hp harness.Progress) {
 		l.mu.Lock()
 		l.p.Elapsed, l.p.Duration = hp.Elapsed, hp.Duration
 		l.p.Published, l.p.Expected, l.p.Received = hp.Published, hp.Expected, hp.Received

@@ -7,7 +7,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/bridgescope/bridgescope/probe"
+	"github.com/bridgescope/bridgescope/probe/harness"
 )
 
 // plainProgressEvery is how often a run without a terminal prints a
@@ -42,7 +42,7 @@ func newProgress(w io.Writer, tty, verbose bool) *progress {
 }
 
 // update is the harness's Progress callback.
-func (p *progress) update(hp probe.HarnessProgress) {
+func (p *progress) update(hp harness.Progress) {
 	line := progressLine(hp)
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -110,7 +110,7 @@ func (p *progress) release(print bool) {
 func (p *progress) write(s string) { _, _ = io.WriteString(p.w, s) }
 
 // progressLine is e.g. "validate 3.2s/20s  published 32  received 64  delivery 100.00%".
-func progressLine(hp probe.HarnessProgress) string {
+func progressLine(hp harness.Progress) string {
 	phase := fmt.Sprintf("%v/%v", hp.Elapsed.Truncate(100*time.Millisecond), hp.Duration)
 	if hp.Elapsed >= hp.Duration {
 		phase = "draining"

@@ -13,7 +13,10 @@ import (
 	"github.com/bridgescope/bridgescope/bridge"
 	"github.com/bridgescope/bridgescope/metrics"
 	"github.com/bridgescope/bridgescope/metrics/prom"
+	"github.com/bridgescope/bridgescope/metrics/report"
 	"github.com/bridgescope/bridgescope/probe"
+	"github.com/bridgescope/bridgescope/probe/bench"
+	"github.com/bridgescope/bridgescope/probe/harness"
 )
 
 // maxValidateInstances bounds --instances: each instance holds two Redis
@@ -65,7 +68,7 @@ func (f *validateFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&f.markdown, "markdown", false, "print the report as Markdown")
 	fs.BoolVar(&f.verbose, "verbose", false, "log the run's steps on stderr")
 	fs.BoolVar(&f.sharedID, "shared-id", false, "give every instance the same ID, reproducing the seed's bug (must FAIL)")
-	fs.BoolVar(&f.baseline, "baseline", false, "run a raw-Redis lane beside the bridges ("+fmt.Sprint(probe.DefaultBaselineRate)+
+	fs.BoolVar(&f.baseline, "baseline", false, "run a raw-Redis lane beside the bridges ("+fmt.Sprint(bench.DefaultRawRate)+
 		" events/s on a private channel)\nand report its latency next to theirs")
 	f.promAddr.register(fs)
 	f.fault.register(fs)
@@ -128,7 +131,7 @@ func runValidate(ctx context.Context, env *Env, args []string) int {
 		return env.Fail(ExitUsage, fmt.Errorf("validate: %w", err))
 	}
 	defer stopMetrics()
-	cfg := probe.HarnessConfig{
+	cfg := harness.Config{
 		Conn: conn, Instances: f.instances, Duration: f.duration, Drain: f.drain,
 		Rate: f.rate, Channel: f.channel, SharedID: f.sharedID,
 		Logger: logger, Progress: live.tee(prog.update),
@@ -141,7 +144,7 @@ func runValidate(ctx context.Context, env *Env, args []string) int {
 		return f.runFaults(ctx, env, cfg, prog)
 	}
 	base := f.startBaseline(ctx, env, conn, logger)
-	in, err := probe.RunHarness(ctx, cfg)
+	in, err := harness.Run(ctx, cfg)
 	in.Baseline = base(err != nil)
 	prog.finish(err != nil)
 	if err != nil {
@@ -150,18 +153,18 @@ func runValidate(ctx context.Context, env *Env, args []string) int {
 	if ctx.Err() != nil {
 		env.Errorf("validate: interrupted after %v of %v: the report covers what was published", in.Duration, f.duration)
 	}
-	return f.report(env, metrics.BuildValidateReport(in, f.th))
+	return f.report(env, report.BuildValidateReport(in, f.th))
 }
 
 // report prints r in the chosen format and turns the verdict into the
 // exit code.
-func (f *validateFlags) report(env *Env, r metrics.ValidateReport) int {
-	rep := metrics.ValidateText(r)
+func (f *validateFlags) report(env *Env, r report.ValidateReport) int {
+	rep := report.ValidateText(r)
 	switch {
 	case f.json:
-		rep = metrics.ValidateJSON(r)
+		rep = report.ValidateJSON(r)
 	case f.markdown:
-		rep = metrics.ValidateMarkdown(r)
+		rep = report.ValidateMarkdown(r)
 	}
 	if err := rep(env.Stdout); err != nil {
 		return env.Fail(ExitUsage, fmt.Errorf("validate: %w", err))
@@ -183,8 +186,8 @@ func (f *validateFlags) startBaseline(ctx context.Context, env *Env, conn bridge
 	ctx, cancel := context.WithCancel(ctx)
 	done := make(chan *metrics.Histogram, 1)
 	go func() {
-		res, err := probe.RunBaseline(ctx, probe.BaselineConfig{Conn: conn, Logger: logger},
-			probe.DefaultBaselineRate, f.duration, f.drain)
+		res, err := bench.RunRaw(ctx, probe.BaselineConfig{Conn: conn, Logger: logger},
+			bench.DefaultRawRate, f.duration, f.drain)
 		if err != nil {
 			if ctx.Err() == nil {
 				env.Errorf("validate: baseline lane: %v", err)

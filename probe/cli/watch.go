@@ -16,6 +16,7 @@ import (
 	"github.com/bridgescope/bridgescope/bridge"
 	"github.com/bridgescope/bridgescope/metrics"
 	"github.com/bridgescope/bridgescope/metrics/prom"
+	"github.com/bridgescope/bridgescope/metrics/report"
 	"github.com/bridgescope/bridgescope/probe"
 	"github.com/bridgescope/bridgescope/themes"
 	"github.com/bridgescope/bridgescope/tui"
@@ -201,20 +202,20 @@ func (f *watchFlags) headlessLoop(ctx context.Context, env *Env, o *probe.Observ
 		case <-ctx.Done():
 			done = true
 		case <-t.C:
-			if _, err := fmt.Fprintln(lines, metrics.WatchLine(o.Snapshot())); err != nil {
+			if _, err := fmt.Fprintln(lines, report.WatchLine(o.Snapshot())); err != nil {
 				return env.Fail(ExitUsage, fmt.Errorf("write output: %w", err))
 			}
 		}
 	}
 	final := o.Snapshot()
-	report := metrics.WatchText(final)
+	out := report.WatchText(final)
 	switch {
 	case f.json:
-		report = metrics.WatchJSON(final)
+		out = report.WatchJSON(final)
 	case f.markdown:
-		report = metrics.WatchMarkdown(final)
+		out = report.WatchMarkdown(final)
 	}
-	if err := report(env.Stdout); err != nil {
+	if err := out(env.Stdout); err != nil {
 		return env.Fail(ExitUsage, fmt.Errorf("write report: %w", err))
 	}
 	return exitFor(final)
@@ -245,7 +246,7 @@ func (f *watchFlags) dashboard(ctx context.Context, env *Env, o *probe.Observer)
 		return env.Fail(ExitUsage, fmt.Errorf("dashboard: %w", err))
 	}
 	final := o.Snapshot()
-	if _, err := fmt.Fprintln(env.Stdout, metrics.WatchLine(final)); err != nil {
+	if _, err := fmt.Fprintln(env.Stdout, report.WatchLine(final)); err != nil {
 		return ExitUsage
 	}
 	return exitFor(final)

@@ -1,8 +1,0 @@
-//go:build !unix
-
-package probe
-
-import "time"
-
-// rusageCPU is unavailable here: readUsage falls back to runtime/metrics.
-func rusageCPU() (time.Duration, bool) { return 0, false }
