@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -53,9 +54,9 @@ type Bridge struct {
 
 	hmu         sync.Mutex
 	handlers    []Handler
-	control     []Handler
+	routes      []route // handlers by type prefix; see HandlePrefix
 	onMalformed []func(Malformed)
-	extra       []string // channels added before Start (the control channel)
+	extra       []string // channels added before Start (AddChannel)
 
 	mu      sync.Mutex // guards c and tracker
 	c       counters
@@ -115,27 +116,44 @@ func (b *Bridge) Redis() redis.UniversalClient { return b.client }
 // Handle adds a handler for ordinary events. It must be called before Start.
 func (b *Bridge) Handle(h Handler) { b.addHandler(&b.handlers, h) }
 
-// HandleControl adds a handler for bridgescope's control messages (types
-// starting "bridgescope.") arriving on the subscribed channels: probes on
-// the data channels, and acks and stats once SubscribeControl was called.
-// Before Start only.
-func (b *Bridge) HandleControl(h Handler) { b.addHandler(&b.control, h) }
+// route sends events whose type starts with prefix to its handlers.
+type route struct {
+	prefix   string
+	handlers []Handler
+}
 
-// SubscribeControl makes the bridge subscribe to the control channel too,
-// where acks and stats reports travel: the observer needs it, a
-// cooperating instance does not (it would only read the others' acks).
-// Before Start only.
-func (b *Bridge) SubscribeControl() {
+// HandlePrefix adds a handler for the events whose type starts with prefix,
+// which then reach neither the ordinary handlers nor another prefix's
+// (the longest matching prefix wins). Types starting ControlTypePrefix are
+// reserved for control messages: they reach only prefix handlers, never the
+// ordinary ones, and are not counted as received. Before Start only.
+func (b *Bridge) HandlePrefix(prefix string, h Handler) {
 	b.hmu.Lock()
 	defer b.hmu.Unlock()
 	b.mustNotBeStarted()
-	ctl := b.cfg.ControlChannel()
-	for _, ch := range append(b.cfg.Channels, b.extra...) {
-		if ch == ctl {
+	for i := range b.routes {
+		if b.routes[i].prefix == prefix {
+			b.routes[i].handlers = append(b.routes[i].handlers, h)
 			return
 		}
 	}
-	b.extra = append(b.extra, ctl)
+	b.routes = append(b.routes, route{prefix: prefix, handlers: []Handler{h}})
+	// Longest first: the first match is the most specific.
+	slices.SortStableFunc(b.routes, func(x, y route) int { return len(y.prefix) - len(x.prefix) })
+}
+
+// AddChannel subscribes the bridge to ch as well as Config.Channels (the
+// observer adds the control channel, where acks and stats travel; a
+// cooperating instance does not, or it would read every other's acks).
+// Before Start only.
+func (b *Bridge) AddChannel(ch string) {
+	b.hmu.Lock()
+	defer b.hmu.Unlock()
+	b.mustNotBeStarted()
+	if slices.Contains(b.cfg.Channels, ch) || slices.Contains(b.extra, ch) {
+		return
+	}
+	b.extra = append(b.extra, ch)
 }
 
 // OnMalformed adds a callback for refused messages. Before Start only.

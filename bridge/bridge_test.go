@@ -68,8 +68,8 @@ func startBridge(t *testing.T, cfg bridge.Config) (*bridge.Bridge, *recorder) {
 	}
 	rec := &recorder{}
 	b.Handle(rec.handle)
-	b.HandleControl(rec.handleCtl)
-	b.SubscribeControl()
+	b.HandlePrefix(bridge.ControlTypePrefix, rec.handleCtl)
+	b.AddChannel(cfg.ControlChannel())
 	b.OnMalformed(rec.handleMal)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()

@@ -79,17 +79,17 @@ func (c ConnConfig) Mode() ConnMode {
 func (c ConnConfig) Validate() error {
 	var errs []error
 	if c.SentinelMaster != "" && len(c.SentinelAddrs) == 0 {
-		errs = append(errs, fmt.Errorf("sentinel master %q needs sentinel addresses (--sentinel-addrs)", c.SentinelMaster))
+		errs = append(errs, fmt.Errorf("sentinel master %q needs the sentinel addresses", c.SentinelMaster))
 	}
 	if c.SentinelMaster == "" && len(c.SentinelAddrs) > 0 {
-		errs = append(errs, errors.New("sentinel addresses need the master's name (--sentinel-master)"))
+		errs = append(errs, errors.New("the sentinel addresses need the sentinel master name"))
 	}
 	if c.Mode() == ModeSentinel && len(c.ClusterAddrs) > 0 {
 		errs = append(errs, errors.New("sentinel and cluster addresses are mutually exclusive"))
 	}
 	errs = append(errs, checkAddrs("sentinel", c.SentinelAddrs), checkAddrs("cluster", c.ClusterAddrs))
 	if (c.TLSCert == "") != (c.TLSKey == "") {
-		errs = append(errs, errors.New("a TLS client certificate needs both the certificate and its key (--tls-cert and --tls-key)"))
+		errs = append(errs, errors.New("a TLS client certificate needs both the TLS client certificate and key"))
 	}
 	if c.URL != "" && strings.HasPrefix(strings.ToLower(c.URL), "redis://") && c.wantsTLS() {
 		errs = append(errs, fmt.Errorf("TLS options given with a plaintext URL %s: use rediss://", RedactURL(c.URL)))

@@ -59,11 +59,11 @@ func classify(err error) errKind {
 
 // hints say what to do about each kind of failure.
 var hints = map[errKind]string{
-	kindAuth:     "authentication failed (check the user and --password-file or the URL's password)",
+	kindAuth:     "authentication failed (check the user and the password file or the URL's password)",
 	kindPerm:     "permission denied by the server's ACL",
-	kindTrust:    "TLS: the server's certificate is not signed by a trusted CA (set --tls-ca)",
-	kindHost:     "TLS: the server's certificate is not valid for this host name (set --tls-server-name)",
-	kindClientTL: "TLS: the server refused the connection for want of a valid client certificate (set --tls-cert and --tls-key)",
+	kindTrust:    "TLS: the server's certificate is not signed by a trusted CA (set the TLS CA file)",
+	kindHost:     "TLS: the server's certificate is not valid for this host name (set the TLS server name)",
+	kindClientTL: "TLS: the server refused the connection for want of a valid client certificate (set the TLS client certificate and key)",
 	kindNotTLS:   "TLS: the server does not speak TLS (use redis://)",
 }
 

@@ -112,21 +112,6 @@ func TestDecodeEscapedFields(t *testing.T) {
 	}
 }
 
-func TestRedactURL(t *testing.T) {
-	for in, want := range map[string]string{
-		"redis://127.0.0.1:6379":      "redis://127.0.0.1:6379",
-		"redis://:s3cret@h:1/0":       "redis://:xxxxx@h:1/0",
-		"rediss://user:s3cret@h:1":    "rediss://user:xxxxx@h:1",
-		"redis://h:1?password=s3cret": "redis://h:1?password=xxxxx",
-		"redis://us er:s3cret@h:1%zz": "<unparseable Redis URL>",
-		"not a url s3cret":            "<unparseable Redis URL>",
-	} {
-		if got := RedactURL(in); got != want {
-			t.Errorf("RedactURL(%q) = %q, want %q", in, got, want)
-		}
-	}
-}
-
 func TestBadURLErrorHasNoPassword(t *testing.T) {
 	for _, u := range []string{"redis://:s3cret@127.0.0.1:notaport", "http://u:s3cret@h:1", "redis://u:s3cret@h:1/notadb"} {
 		_, err := New(Config{Conn: ConnConfig{URL: u}})

@@ -3,6 +3,7 @@ package bridge
 import (
 	"bytes"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -11,7 +12,7 @@ import (
 func (b *Bridge) dispatch() {
 	defer b.dispWG.Done()
 	b.hmu.Lock()
-	handlers, control, onMal := b.handlers, b.control, b.onMalformed
+	handlers, routes, onMal := b.handlers, b.routes, b.onMalformed
 	b.hmu.Unlock()
 	for raw := range b.queue {
 		ev, mal, ok := b.accept(raw)
@@ -21,16 +22,26 @@ func (b *Bridge) dispatch() {
 				b.callMalformed(f, *mal)
 			}
 		case !ok:
-		case ev.IsControl():
-			for _, h := range control {
-				b.call(h, ev)
-			}
 		default:
-			for _, h := range handlers {
+			for _, h := range handlersFor(ev, handlers, routes) {
 				b.call(h, ev)
 			}
 		}
 	}
+}
+
+// handlersFor picks an event's handlers: its type's most specific prefix
+// route, else the ordinary handlers unless it is a control message.
+func handlersFor(ev Event, ordinary []Handler, routes []route) []Handler {
+	for _, r := range routes {
+		if strings.HasPrefix(ev.Type, r.prefix) {
+			return r.handlers
+		}
+	}
+	if ev.IsControl() {
+		return nil
+	}
+	return ordinary
 }
 
 // accept decodes one message and does its accounting. It returns the event

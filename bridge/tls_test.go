@@ -70,7 +70,7 @@ func TestTLS(t *testing.T) {
 		cfg  func() bridge.Config
 		want []string
 	}{
-		{"no CA", func() bridge.Config { return fastCfg(srv.TLSURL(), "no-ca") }, []string{"not signed by a trusted CA", "--tls-ca", "unknown authority"}},
+		{"no CA", func() bridge.Config { return fastCfg(srv.TLSURL(), "no-ca") }, []string{"not signed by a trusted CA", "TLS CA file", "unknown authority"}},
 		{"unrelated CA", func() bridge.Config {
 			c := tlsCfg("other-ca")
 			c.Conn.TLSCA = certs.OtherCAFile
@@ -80,7 +80,7 @@ func TestTLS(t *testing.T) {
 			c := tlsCfg("name")
 			c.Conn.TLSServerName = "redis.example.com"
 			return c
-		}, []string{"not valid for this host name", "--tls-server-name", "redis.example.com"}},
+		}, []string{"not valid for this host name", "TLS server name", "redis.example.com"}},
 	}
 	for _, f := range fails {
 		err, took := startErr(t, f.cfg())
@@ -107,7 +107,7 @@ func TestTLSClientCertificate(t *testing.T) {
 
 	err, took := startErr(t, cfg)
 	t.Logf("without a client certificate: %v", err)
-	if !strings.Contains(err.Error(), "client certificate") || !strings.Contains(err.Error(), "--tls-cert") {
+	if !strings.Contains(err.Error(), "client certificate") || !strings.Contains(err.Error(), "TLS client certificate and key") {
 		t.Errorf("without a client certificate: %v", err)
 	}
 	if took > time.Second {
@@ -139,7 +139,7 @@ func TestTLSFileErrors(t *testing.T) {
 		{"missing key", bridge.ConnConfig{TLSCert: certs.ClientCertFile, TLSKey: missing}, []string{"client key", missing}},
 		{"mismatched key", bridge.ConnConfig{TLSCert: certs.ClientCertFile, TLSKey: certs.ServerKeyFile},
 			[]string{certs.ClientCertFile, certs.ServerKeyFile, "does not match"}},
-		{"cert without key", bridge.ConnConfig{TLSCert: certs.ClientCertFile}, []string{"--tls-key"}},
+		{"cert without key", bridge.ConnConfig{TLSCert: certs.ClientCertFile}, []string{"TLS client certificate and key"}},
 		{"TLS on redis://", bridge.ConnConfig{URL: "redis://:pw@127.0.0.1:1", TLSCA: certs.CAFile}, []string{"rediss://", "xxxxx"}},
 	}
 	for _, c := range cases {

@@ -161,6 +161,31 @@ func (e *Engine) Level(subject string) Level {
 	return worst
 }
 
+// Judgements returns the verdict of every rule that has a state for
+// subject, as of now (for the time left in a clear-hold). It is a read.
+func (e *Engine) Judgements(subject string, now time.Time) map[string]Judgement {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	out := make(map[string]Judgement)
+	for k, st := range e.states {
+		if k.subject == subject {
+			out[k.rule] = st.judgement(now)
+		}
+	}
+	return out
+}
+
+// judgement is the state's verdict: its level, and whether a clear-hold is
+// all that keeps it there.
+func (st *alertState) judgement(now time.Time) Judgement {
+	j := Judgement{Level: st.level}
+	if st.level > OK && !st.run[st.level].IsZero() {
+		left := st.rule.clearHold() - now.Sub(st.run[st.level])
+		j.Clearing, j.ClearsInMs = true, max(left, 0).Milliseconds()
+	}
+	return j
+}
+
 // Reset forgets every state and the history.
 func (e *Engine) Reset() {
 	e.mu.Lock()

@@ -62,21 +62,38 @@ func (in *instance) heard(boot string, now time.Time) {
 // the 3 s that makes a boot live, and bootSeen is exact anyway.
 const bootRefresh = 500 * time.Millisecond
 
-// liveBoots counts boots heard from within the last 3 s: more than one
-// means two processes share this instance ID.
+// liveBoot is how recently a boot must have been heard to count as live:
+// two live boots mean two processes share one instance ID. staleBoot is when
+// a boot is forgotten.
+const (
+	liveBoot  = 3 * time.Second
+	staleBoot = time.Minute
+)
+
+// liveBoots counts boots heard from within liveBoot. It is a read.
 func (in *instance) liveBoots(now time.Time) int {
 	n := 0
 	for b, at := range in.boots {
 		if b == in.boot && in.bootSeen.After(at) {
 			at = in.bootSeen
 		}
-		if now.Sub(at) <= 3*time.Second {
+		if now.Sub(at) <= liveBoot {
 			n++
-		} else if now.Sub(at) > time.Minute {
-			delete(in.boots, b)
 		}
 	}
 	return n
+}
+
+// pruneBoots forgets boots not heard for staleBoot (Tick calls it).
+func (in *instance) pruneBoots(now time.Time) {
+	for b, at := range in.boots {
+		if b == in.boot && in.bootSeen.After(at) {
+			at = in.bootSeen
+		}
+		if now.Sub(at) > staleBoot {
+			delete(in.boots, b)
+		}
+	}
 }
 
 func (in *instance) resolve(sec int64, acked bool) {

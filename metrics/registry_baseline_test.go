@@ -12,16 +12,16 @@ func TestBaselineOffUntilSet(t *testing.T) {
 	s := newSim()
 	s.r.BaselineSent(1, s.now.UnixNano()) // ignored while off
 	s.r.BaselineSample(1, s.now.UnixNano(), s.now.Add(time.Millisecond).UnixNano())
-	if b := s.r.Snapshot(s.now).Baseline; b != nil {
+	if b := s.snap(s.now).Baseline; b != nil {
 		t.Fatalf("Baseline = %+v while off, want nil", b)
 	}
 	s.r.SetBaseline("bridge:bridgescope:baseline:x")
-	b := s.r.Snapshot(s.now).Baseline
+	b := s.snap(s.now).Baseline
 	if b == nil || b.Channel != "bridge:bridgescope:baseline:x" || b.Sent != 0 || b.RTT.Count != 0 {
 		t.Fatalf("Baseline = %+v after SetBaseline, want an empty row", b)
 	}
 	s.r.SetBaseline("")
-	if b := s.r.Snapshot(s.now).Baseline; b != nil {
+	if b := s.snap(s.now).Baseline; b != nil {
 		t.Fatalf("Baseline = %+v after turning it off, want nil", b)
 	}
 }
@@ -44,7 +44,7 @@ func TestBaselineWindows(t *testing.T) {
 		s.r.BaselineSent(seq, at.UnixNano())
 		s.r.BaselineSample(seq, at.UnixNano(), at.Add(lat).UnixNano())
 	}
-	b := s.r.Snapshot(t0.Add(30 * time.Second)).Baseline
+	b := s.snap(t0.Add(30 * time.Second)).Baseline
 	if b.Sent != 3000 || b.Lost != 0 || b.RTT.Count != 3000 {
 		t.Fatalf("sent %d lost %d samples %d, want 3000, 0, 3000", b.Sent, b.Lost, b.RTT.Count)
 	}
@@ -86,19 +86,19 @@ func TestBaselineLoss(t *testing.T) {
 	}
 	s.r.BaselineSample(3, t0.UnixNano(), t0.Add(2*time.Millisecond).UnixNano()) // read twice
 	s.r.BaselineFailed(10)
-	if b := s.r.Snapshot(t0.Add(time.Second)).Baseline; b.Lost != 0 || b.Sent != 9 {
+	if b := s.snap(t0.Add(time.Second)).Baseline; b.Lost != 0 || b.Sent != 9 {
 		t.Errorf("before LateAfter: sent %d lost %d, want 9 and 0 (7..9 in flight)", b.Sent, b.Lost)
 	}
-	b := s.r.Snapshot(t0.Add(3 * time.Second)).Baseline
+	b := s.snap(t0.Add(3 * time.Second)).Baseline
 	if b.Lost != 3 || b.Sent != 9 || b.RTT.Count != 6 {
 		t.Errorf("after LateAfter: sent %d lost %d samples %d, want 9, 3, 6", b.Sent, b.Lost, b.RTT.Count)
 	}
 	s.r.BaselineSample(7, t0.UnixNano(), t0.Add(3*time.Second).UnixNano()) // after it was counted lost
-	if b := s.r.Snapshot(t0.Add(4 * time.Second)).Baseline; b.RTT.Count != 6 || b.Lost != 3 {
+	if b := s.snap(t0.Add(4 * time.Second)).Baseline; b.RTT.Count != 6 || b.Lost != 3 {
 		t.Errorf("a read after the loss was counted: samples %d lost %d, want 6 and 3", b.RTT.Count, b.Lost)
 	}
 	s.r.Reset(t0.Add(5 * time.Second))
-	if b := s.r.Snapshot(t0.Add(5 * time.Second)).Baseline; b == nil || b.Sent != 0 || b.Lost != 0 || b.RTT.Count != 0 || b.Channel != "raw" {
+	if b := s.snap(t0.Add(5 * time.Second)).Baseline; b == nil || b.Sent != 0 || b.Lost != 0 || b.RTT.Count != 0 || b.Channel != "raw" {
 		t.Errorf("after Reset: %+v, want the lane on and empty", b)
 	}
 }
@@ -130,7 +130,7 @@ func TestBaselineRecordAllocs(t *testing.T) {
 
 func TestSetShardsCopies(t *testing.T) {
 	s := newSim()
-	if sh := s.r.Snapshot(s.now).Shards; sh != nil {
+	if sh := s.snap(s.now).Shards; sh != nil {
 		t.Fatalf("Shards = %v before SetShards, want nil", sh)
 	}
 	rows := []ShardRow{
@@ -140,12 +140,12 @@ func TestSetShardsCopies(t *testing.T) {
 	want := append([]ShardRow(nil), rows...)
 	s.r.SetShards(rows)
 	rows[0].State = "closed" // the registry keeps its own copy
-	got := s.r.Snapshot(s.now).Shards
+	got := s.snap(s.now).Shards
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("Shards (-want +got):\n%s", diff)
 	}
 	s.r.Reset(s.now)
-	if got := s.r.Snapshot(s.now).Shards; len(got) != 2 {
+	if got := s.snap(s.now).Shards; len(got) != 2 {
 		t.Errorf("Reset dropped the shards: %v", got)
 	}
 }

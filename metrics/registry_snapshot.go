@@ -7,14 +7,28 @@ import (
 	"time"
 )
 
-// Snapshot settles due probes, evaluates the alert rules and returns an
-// immutable view of everything the registry knows.
-func (r *Registry) Snapshot(now time.Time) Snapshot {
+// Tick moves the registry's time to now: it settles the probes due, counts
+// raw-lane events unread for too long as lost, forgets stale boots and feeds
+// every alert rule its value. The observer calls it on its own refresh tick,
+// and nothing else does: alert timing must not depend on who is reading.
+func (r *Registry) Tick(now time.Time) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.resolve(now)
 	r.resolveBaseline(now)
+	for _, in := range r.instances {
+		in.pruneBoots(now)
+	}
 	r.evaluate(now)
+}
+
+// Snapshot returns an immutable view of everything the registry knows, as
+// of now, with the levels the last Tick decided. It is a pure read: calling
+// it any number of times between two ticks changes no alert, hold, window
+// or count.
+func (r *Registry) Snapshot(now time.Time) Snapshot {
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	s := Snapshot{
 		At: now, Started: r.started, Observer: r.cfg.Observer, Redis: r.cfg.Redis, Transport: r.cfg.Transport,
 		Conn: r.conn, ConnSince: r.connSince, ProbeRate: r.probeRate, Paused: r.paused,
@@ -22,6 +36,7 @@ func (r *Registry) Snapshot(now time.Time) Snapshot {
 		Alerts: r.engine.Active(), History: r.engine.History(),
 		Chart: r.all.series(now.Unix()), Malformed: r.malformed, MalformedByReason: maps.Clone(r.malformedBy),
 		Baseline: r.baselineRow(now), Shards: slices.Clone(r.shards),
+		Thresholds: r.cfg.Thresholds,
 	}
 	for _, k := range slices.Sorted(maps.Keys(r.notes)) {
 		s.Notes = append(s.Notes, r.notes[k])
@@ -49,8 +64,10 @@ func (r *Registry) instanceRow(in *instance, now time.Time, history []AlertChang
 		Errors: int64(in.cum.Errors), Reconnects: int64(in.cum.Reconnects), Drops: int64(in.cum.Drops),
 		Malformed: int64(in.cum.Malformed), ClockOffsetUs: in.offsetUs, OutputBufferPct: in.omemPct,
 		LastSeen: in.lastSeen, LastSeenMs: now.Sub(in.lastSeen).Milliseconds(), Left: in.left,
-		State: r.engine.Level(in.id),
+		Rules: r.engine.Judgements(in.id, now),
 	}
+	row.Status = worst(row.Rules)
+	row.State = row.Status.Level
 	for _, c := range history {
 		if c.Instance == in.id && len(row.Recent) < 10 {
 			row.Recent = append(row.Recent, c)
@@ -64,7 +81,7 @@ func (s *source) row(now time.Time) SourceRow {
 	w := s.ring.sum(sec, windowSecs)
 	live := 0
 	for _, at := range s.boots {
-		if now.Sub(at) <= 3*time.Second {
+		if now.Sub(at) <= liveBoot {
 			live++
 		}
 	}

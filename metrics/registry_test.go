@@ -32,12 +32,18 @@ func (s *sim) step(rtt time.Duration, acks map[string]bool) {
 		}
 	}
 	s.now = s.now.Add(100 * time.Millisecond)
-	s.r.Snapshot(s.now) // the observer takes one every refresh tick
+	s.r.Tick(s.now) // the observer ticks every refresh
+}
+
+// snap is what the observer publishes at t: a tick, then a snapshot.
+func (s *sim) snap(t time.Time) Snapshot {
+	s.r.Tick(t)
+	return s.r.Snapshot(t)
 }
 
 func (s *sim) row(t *testing.T, id string) InstanceRow {
 	t.Helper()
-	for _, in := range s.r.Snapshot(s.now).Instances {
+	for _, in := range s.snap(s.now).Instances {
 		if in.ID == id {
 			return in
 		}
@@ -73,7 +79,7 @@ func TestRegistryDeliveryAndLossyInstance(t *testing.T) {
 		t.Errorf("clock offset %.1fµs, want 0", a.ClockOffsetUs)
 	}
 	var found bool
-	for _, al := range s.r.Snapshot(s.now).Alerts {
+	for _, al := range s.snap(s.now).Alerts {
 		found = found || (al.Rule == "delivery" && al.Instance == "b" && al.Level == Crit)
 	}
 	if !found {
@@ -93,7 +99,7 @@ func TestRegistrySilentAndGracefulLeave(t *testing.T) {
 	for i := 0; i < 150; i++ { // 15 s of silence from both
 		s.step(time.Millisecond, nil)
 	}
-	snap := s.r.Snapshot(s.now)
+	snap := s.snap(s.now)
 	levels := map[string]map[string]Level{}
 	for _, al := range snap.Alerts {
 		if levels[al.Instance] == nil {
@@ -120,9 +126,9 @@ func TestRegistryCollisionAndLateAcks(t *testing.T) {
 	s.r.Ack("x", "boot1", k, 0, s.now.Add(2*time.Millisecond).UnixNano()) // twice
 	s.r.Ack("x", "boot2", k, 0, s.now.Add(3*time.Millisecond).UnixNano()) // another process, same ID
 	s.now = s.now.Add(3 * time.Second)
-	s.r.Snapshot(s.now)                           // settles the probe
+	s.r.Tick(s.now)                               // settles the probe
 	s.r.Ack("y", "boot1", k, 0, s.now.UnixNano()) // after the probe was settled
-	snap := s.r.Snapshot(s.now)
+	snap := s.snap(s.now)
 	var coll bool
 	for _, al := range snap.Alerts {
 		coll = coll || (al.Rule == "collision" && al.Instance == "x" && al.Level == Crit)
@@ -150,7 +156,7 @@ func TestRegistrySources(t *testing.T) {
 	}
 	s.r.Malformed("ws-host", "bad_seq", s.now)
 	s.r.Malformed("", "not_json", s.now)
-	snap := s.r.Snapshot(s.now)
+	snap := s.snap(s.now)
 	if len(snap.Sources) != 1 {
 		t.Fatalf("sources %+v", snap.Sources)
 	}

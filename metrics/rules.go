@@ -76,7 +76,7 @@ func (r Rule) Classify(v float64) Level {
 // when it has no such level.
 func (r Rule) Condition(l Level) string {
 	th := r.threshold(l)
-	if !isSet(th) {
+	if !Finite(th) {
 		return "-"
 	}
 	return r.op() + " " + trimZeros(r.format(th))
@@ -98,7 +98,7 @@ func (r Rule) threshold(l Level) float64 {
 // worse reports whether v is past level l's threshold.
 func (r Rule) worse(v float64, l Level) bool {
 	th := r.threshold(l)
-	if !isSet(th) || math.IsNaN(v) {
+	if !Finite(th) || math.IsNaN(v) {
 		return false
 	}
 	if r.Above {
@@ -111,7 +111,7 @@ func (r Rule) worse(v float64, l Level) bool {
 // the hysteresis; a level the rule does not have is always clear.
 func (r Rule) clear(v float64, l Level) bool {
 	th := r.threshold(l)
-	if !isSet(th) {
+	if !Finite(th) {
 		return true
 	}
 	if r.Above {
@@ -150,7 +150,9 @@ func (r Rule) Message(l Level, v float64) string {
 	return fmt.Sprintf("%s %s, recovering (%s at %s)", r.Name, trimZeros(r.format(v)), l, r.Condition(l))
 }
 
-func isSet(th float64) bool { return !math.IsNaN(th) && !math.IsInf(th, 0) }
+// Finite reports whether v is a number to show or compare: not NaN, not
+// infinite (a threshold of NaN or ±Inf means the rule has no such level).
+func Finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
 
 func durationUs(d time.Duration) float64 { return float64(d) / float64(time.Microsecond) }
 

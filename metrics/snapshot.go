@@ -45,6 +45,39 @@ type Snapshot struct {
 	// Shards are the observer's subscription connections, one per node,
 	// in Sentinel and Cluster deployments; empty on a single server.
 	Shards []ShardRow `json:"shards,omitempty"`
+
+	// Thresholds are the limits the rules judge by, for a view that draws
+	// them (the chart's threshold lines) or explains them. Nothing
+	// downstream judges by them: every level is in Rules and Alerts.
+	Thresholds Thresholds `json:"thresholds"`
+}
+
+// Judgement is the alert engine's verdict on one rule for one subject, as
+// of the last tick: the only source of a level anywhere downstream.
+type Judgement struct {
+	Level Level `json:"level"`
+	// Clearing is set while the value is back inside a better level's
+	// threshold but the level holds until that has lasted the rule's
+	// clear-hold: it falls ClearsInMs from the snapshot's time.
+	Clearing   bool  `json:"clearing,omitempty"`
+	ClearsInMs int64 `json:"clearsInMs,omitempty"`
+}
+
+// worst returns the worst of js: the highest level, and among equal ones a
+// judgement that is not clearing before one that is.
+func worst(js map[string]Judgement) Judgement {
+	var w Judgement
+	first := true
+	for _, j := range js {
+		switch {
+		case first, j.Level > w.Level, j.Level == w.Level && w.Clearing && (!j.Clearing || j.ClearsInMs > w.ClearsInMs):
+			w, first = j, false
+		}
+	}
+	if w.Level == OK {
+		return Judgement{}
+	}
+	return w
 }
 
 // BaselineRow is the raw lane's latency: a plain PUBLISH of a minimal
@@ -126,12 +159,20 @@ type InstanceRow struct {
 	ClockOffsetUs float64 `json:"clockOffsetUs"`
 	// OutputBufferPct is the largest Redis output buffer of the instance's
 	// subscriptions in percent of the pubsub limit (CLIENT LIST omem).
-	OutputBufferPct float64       `json:"outputBufferPct"`
-	LastSeen        time.Time     `json:"lastSeen"`
-	LastSeenMs      int64         `json:"lastSeenMs"` // ms since LastSeen, at Snapshot.At
-	Left            bool          `json:"left"`       // sent a final stats report
-	State           Level         `json:"state"`
-	Recent          []AlertChange `json:"-"` // this instance's recent state changes
+	OutputBufferPct float64   `json:"outputBufferPct"`
+	LastSeen        time.Time `json:"lastSeen"`
+	LastSeenMs      int64     `json:"lastSeenMs"` // ms since LastSeen, at Snapshot.At
+	Left            bool      `json:"left"`       // sent a final stats report
+
+	// State is the instance's level: the worst of its rules. Status is
+	// that rule's judgement (whether it is clearing), Rules every rule's.
+	// A view colours a figure by the rule that judges it, never by a
+	// threshold of its own.
+	State  Level                `json:"state"`
+	Status Judgement            `json:"status"`
+	Rules  map[string]Judgement `json:"rules"`
+
+	Recent []AlertChange `json:"-"` // this instance's recent state changes
 }
 
 // SourceRow is what the observer sees passively of one publisher on the

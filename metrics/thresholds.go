@@ -2,7 +2,6 @@ package metrics
 
 import (
 	"errors"
-	"flag"
 	"fmt"
 	"math"
 	"strconv"
@@ -14,21 +13,21 @@ import (
 // Self-received events and instance ID collisions are always CRIT and
 // errors always WARN (any count above zero); they have no flags.
 type Thresholds struct {
-	DeliveryWarn Percent // delivery below this is WARN
-	DeliveryCrit Percent // delivery below this is CRIT
+	DeliveryWarn Percent `json:"deliveryWarn"` // delivery below this is WARN
+	DeliveryCrit Percent `json:"deliveryCrit"` // delivery below this is CRIT
 
-	P99Warn Duration // p99 latency above this is WARN
-	P99Crit Duration // p99 latency above this is CRIT
+	P99Warn Duration `json:"p99Warn"` // p99 latency above this is WARN
+	P99Crit Duration `json:"p99Crit"` // p99 latency above this is CRIT
 
 	// SilentWarn: an instance not heard from for longer is WARN (a zombie).
-	SilentWarn Duration
+	SilentWarn Duration `json:"silentWarn"`
 	// DisconnectedCrit: the Redis subscription is WARN as soon as it is down
 	// and CRIT once it has been down for longer than this.
-	DisconnectedCrit Duration
+	DisconnectedCrit Duration `json:"disconnectedCrit"`
 
 	// Hold is how long a condition must persist before a level is raised,
 	// and how long it must be clear before the level drops.
-	Hold Duration
+	Hold Duration `json:"hold"`
 }
 
 // DefaultThresholds returns the seed's limits: delivery <95 % WARN, <90 %
@@ -46,54 +45,65 @@ func DefaultThresholds() Thresholds {
 	}
 }
 
-// RegisterFlags registers --delivery-warn, --delivery-crit, --p99-warn,
-// --p99-crit, --silent-warn, --disconnected-crit and --alert-hold on fs,
-// with t's current values as defaults. Call Validate after parsing.
-func (t *Thresholds) RegisterFlags(fs *flag.FlagSet) {
-	fs.Var(&t.DeliveryWarn, "delivery-warn", "delivery `percent` below which an instance is WARN")
-	fs.Var(&t.DeliveryCrit, "delivery-crit", "delivery `percent` below which an instance is CRIT")
-	fs.Var(&t.P99Warn, "p99-warn", "p99 latency above which an instance is WARN")
-	fs.Var(&t.P99Crit, "p99-crit", "p99 latency above which an instance is CRIT")
-	fs.Var(&t.SilentWarn, "silent-warn", "WARN when an instance has not been heard from for longer than this")
-	fs.Var(&t.DisconnectedCrit, "disconnected-crit", "CRIT when the Redis subscription has been down for longer than this (WARN at once)")
-	fs.Var(&t.Hold, "alert-hold", "how long a condition must persist before an alert level rises or falls")
+// LimitError is one inconsistent limit. Field is the Thresholds field it
+// is about ("P99Warn") and Other the field it is compared with, if any, so
+// that a command line can name its own flags for them (Format); Error names
+// the values ("p99 warn").
+type LimitError struct {
+	Field, Other string
+	// msg has %[1]s for the field's name and %[2]s for the other's.
+	msg string
 }
 
-// Validate reports every inconsistent limit at once, naming the flags.
+func (e *LimitError) Error() string { return e.Format(limitName) }
+
+// Format writes the error naming each field with name(field).
+func (e *LimitError) Format(name func(field string) string) string {
+	return fmt.Sprintf(e.msg, name(e.Field), name(e.Other))
+}
+
+// limitName is a field's name as the values read: "P99Warn" → "p99 warn".
+func limitName(field string) string {
+	return map[string]string{
+		"DeliveryWarn": "delivery warn", "DeliveryCrit": "delivery crit", "P99Warn": "p99 warn", "P99Crit": "p99 crit",
+		"SilentWarn": "silent warn", "DisconnectedCrit": "disconnected crit", "Hold": "alert hold",
+	}[field]
+}
+
+// Validate reports every inconsistent limit at once, each a *LimitError.
 func (t Thresholds) Validate() error {
 	var errs []error
-	bad := func(format string, a ...any) { errs = append(errs, fmt.Errorf(format, a...)) }
+	bad := func(field, other, format string, a ...any) {
+		errs = append(errs, &LimitError{Field: field, Other: other, msg: "%[1]s " + fmt.Sprintf(format, a...)})
+	}
 	for _, p := range []struct {
-		name string
-		v    Percent
-	}{{"--delivery-warn", t.DeliveryWarn}, {"--delivery-crit", t.DeliveryCrit}} {
+		field string
+		v     Percent
+	}{{"DeliveryWarn", t.DeliveryWarn}, {"DeliveryCrit", t.DeliveryCrit}} {
 		if err := p.v.check(); err != nil {
-			bad("%s: %w", p.name, err)
+			bad(p.field, "", "%s", err.Error())
 		}
 	}
 	if t.DeliveryCrit >= t.DeliveryWarn {
-		bad("--delivery-crit %s must be below --delivery-warn %s: delivery is worse when lower, and CRIT must be the stricter level",
+		bad("DeliveryCrit", "DeliveryWarn", "%s must be below %%[2]s %s: delivery is worse when lower, and CRIT must be the stricter level",
 			t.DeliveryCrit, t.DeliveryWarn)
 	}
 	for _, d := range []struct {
-		name string
-		v    Duration
-	}{{"--p99-warn", t.P99Warn}, {"--p99-crit", t.P99Crit}, {"--silent-warn", t.SilentWarn}, {"--disconnected-crit", t.DisconnectedCrit}} {
+		field string
+		v     Duration
+	}{{"P99Warn", t.P99Warn}, {"P99Crit", t.P99Crit}, {"SilentWarn", t.SilentWarn}, {"DisconnectedCrit", t.DisconnectedCrit}} {
 		if d.v <= 0 {
-			bad("%s must be positive, got %s", d.name, d.v)
+			bad(d.field, "", "must be positive, got %s", d.v)
 		}
 	}
 	if t.P99Crit <= t.P99Warn {
-		bad("--p99-crit %s must be above --p99-warn %s: latency is worse when higher, and CRIT must be the stricter level",
+		bad("P99Crit", "P99Warn", "%s must be above %%[2]s %s: latency is worse when higher, and CRIT must be the stricter level",
 			t.P99Crit, t.P99Warn)
 	}
 	if t.Hold < 0 {
-		bad("--alert-hold must not be negative, got %s", t.Hold)
+		bad("Hold", "", "must not be negative, got %s", t.Hold)
 	}
-	if len(errs) == 0 {
-		return nil
-	}
-	return fmt.Errorf("metrics: invalid thresholds: %w", errors.Join(errs...))
+	return errors.Join(errs...)
 }
 
 // Percent is a percentage in 0..100, usable as a flag.Value: "95", "99.5"

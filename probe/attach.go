@@ -89,7 +89,7 @@ func Attach(b *bridge.Bridge, opt AttachOptions) *Agent {
 		opt.Role = roleOf(b.Config())
 	}
 	a := &Agent{b: b, opt: opt, ctl: b.Config().ControlChannel(), lat: metrics.NewCoarseHistogram(), done: make(chan struct{})}
-	b.HandleControl(a.onControl)
+	b.HandlePrefix(TypeProbe, a.onProbe)
 	b.Handle(a.onEvent)
 	return a
 }
@@ -148,9 +148,8 @@ func (a *Agent) onEvent(ev bridge.Event) {
 	a.mu.Unlock()
 }
 
-// onControl acks probes. Acks go to the control channel; stats and acks
-// from others are not ours to answer.
-func (a *Agent) onControl(ev bridge.Event) {
+// onProbe acks a probe on the control channel.
+func (a *Agent) onProbe(ev bridge.Event) {
 	if ev.Type != TypeProbe || ev.Collision || a.stopped.Load() {
 		return
 	}

@@ -71,7 +71,8 @@ func TestHostileInput(t *testing.T) {
 		for _, src := range s.Sources {
 			replayed = replayed || (src.ID == "replayer" && src.Events == 2)
 		}
-		return s.Malformed == int64(len(bad)) && replayed
+		// The collision is judged on the observer's tick, after the count.
+		return s.Malformed == int64(len(bad)) && replayed && alertOf(s, "collision", "") == metrics.Crit
 	})
 	for r, n := range want {
 		if s.MalformedByReason[r] != n {

@@ -78,11 +78,11 @@ func NewObserver(cfg ObserverConfig) (*Observer, error) {
 		}
 	}
 	if len(cfg.ProbeChannels) == 0 {
-		return nil, fmt.Errorf("probe: every channel is a pattern: name the channels to probe with --probe-channels")
+		return nil, fmt.Errorf("probe: probe channels: every channel is a pattern: name the channels to probe")
 	}
 	for _, ch := range cfg.ProbeChannels {
 		if bridge.IsPattern(ch) {
-			return nil, fmt.Errorf("probe: cannot probe pattern %q: name a channel with --probe-channels", ch)
+			return nil, fmt.Errorf("probe: probe channels: cannot probe pattern %q: name a channel", ch)
 		}
 	}
 	if cfg.ProbeRate == 0 {
@@ -112,10 +112,11 @@ func NewObserver(cfg ObserverConfig) (*Observer, error) {
 	}, time.Now())
 	o.reg.SetProbing(o.rate, false)
 	if cfg.Conn.Insecure() {
-		o.reg.Note("tls", "TLS certificate verification is OFF (--tls-insecure)")
+		o.reg.Note("tls", "TLS certificate verification is OFF")
 	}
-	b.HandleControl(o.onControl)
-	b.SubscribeControl()
+	b.HandlePrefix(TypeAck, o.onAck)
+	b.HandlePrefix(TypeStats, o.onStats)
+	b.AddChannel(b.Config().ControlChannel())
 	b.Handle(o.onEvent)
 	b.OnMalformed(func(m bridge.Malformed) { o.reg.Malformed(m.Source, string(m.Reason), time.Unix(0, m.RecvNs)) })
 	return o, nil
@@ -166,10 +167,18 @@ func (o *Observer) Stop() {
 // the newest, never a backlog. Closed by Stop.
 func (o *Observer) Snapshots() <-chan metrics.Snapshot { return o.snaps }
 
-// Snapshot takes a snapshot now.
+// Snapshot reads the registry now: counts as of now, levels as of the last
+// refresh tick. It is a pure read (a scrape or a report may call it at any
+// rate without moving an alert).
 func (o *Observer) Snapshot() metrics.Snapshot {
-	o.syncConn()
 	return o.reg.Snapshot(time.Now())
+}
+
+// tick is the observer's one clock: it copies the bridge's connection state
+// into the registry and lets the registry settle and judge.
+func (o *Observer) tick(now time.Time) {
+	o.syncConn()
+	o.reg.Tick(now)
 }
 
 // ID is the observer's instance ID.
@@ -212,7 +221,9 @@ func (o *Observer) snapshotLoop(ctx context.Context) {
 			return
 		case <-t.C:
 		}
-		s := o.Snapshot()
+		now := time.Now()
+		o.tick(now)
+		s := o.reg.Snapshot(now)
 		select { // replace an unread snapshot with the newer one
 		case <-o.snaps:
 		default:
@@ -221,16 +232,10 @@ func (o *Observer) snapshotLoop(ctx context.Context) {
 	}
 }
 
-func (o *Observer) onControl(ev bridge.Event) {
-	switch ev.Type {
-	case TypeAck:
-		o.onAck(ev)
-	case TypeStats:
-		o.onStats(ev)
-	}
-}
-
 func (o *Observer) onAck(ev bridge.Event) {
+	if ev.Type != TypeAck {
+		return // a longer type under the same prefix is not an ack
+	}
 	var ack AckData
 	if json.Unmarshal(ev.Data, &ack) != nil {
 		o.reg.Malformed(ev.Source, "bad_ack", time.Unix(0, ev.RecvNs))
@@ -247,6 +252,9 @@ func (o *Observer) onAck(ev bridge.Event) {
 }
 
 func (o *Observer) onStats(ev bridge.Event) {
+	if ev.Type != TypeStats {
+		return
+	}
 	var r StatsReport
 	if json.Unmarshal(ev.Data, &r) != nil {
 		o.reg.Malformed(ev.Source, "bad_stats", time.Unix(0, ev.RecvNs))

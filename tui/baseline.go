@@ -40,13 +40,10 @@ func (m Model) baselineLine(w int) string {
 			if b.RTT10s.Count > 0 {
 				text, t = fmtUs(percentile(b.RTT10s, c.title)), toneText
 			}
-			if c.title == "P99" && b.RTT10s.Count > 0 {
-				t = p99Tone(m.cfg.Thresholds, b.RTT10s.P99)
-			}
 		case "LOST":
 			text, t = "0", toneMuted
 			if b.Lost > 0 {
-				text, t = fmtCount(b.Lost), toneWarn
+				text, t = fmtCount(b.Lost), toneText // no rule judges the raw lane
 			}
 		case "ROLE":
 			text, t = "lane", toneMuted

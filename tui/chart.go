@@ -53,7 +53,15 @@ func (m Model) chartView(w, h int) string {
 	if b := m.snap.Baseline; b != nil {
 		raw = b.Chart.P99
 	}
-	return renderChartRaw(m.styles, s, raw, m.cfg.Thresholds, w, h)
+	return renderChartRaw(m.styles, s, raw, limitsOf(m.snap.Thresholds), w, h)
+}
+
+// chartLimits are the p99 thresholds the chart draws as lines: drawn, not
+// judged by (the snapshot's levels do that).
+type chartLimits struct{ P99Warn, P99Crit time.Duration }
+
+func limitsOf(t metrics.Thresholds) chartLimits {
+	return chartLimits{P99Warn: t.P99Warn.Std(), P99Crit: t.P99Crit.Std()}
 }
 
 type threshold struct {
@@ -65,13 +73,13 @@ type threshold struct {
 }
 
 // renderChart draws a legend line and the P50/P99 plot in w×h cells.
-func renderChart(st *themes.Styles, s metrics.Series, th Thresholds, w, h int) string {
+func renderChart(st *themes.Styles, s metrics.Series, th chartLimits, w, h int) string {
 	return renderChartRaw(st, s, nil, th, w, h)
 }
 
 // renderChartRaw is renderChart with a third line, raw Redis's P99 (nil:
 // none), drawn under the bridge's.
-func renderChartRaw(st *themes.Styles, s metrics.Series, rawP99 []float64, th Thresholds, w, h int) string {
+func renderChartRaw(st *themes.Styles, s metrics.Series, rawP99 []float64, th chartLimits, w, h int) string {
 	p50, p99, raw := nanInf(s.P50), nanInf(s.P99), nanInf(rawP99)
 	top := math.Max(math.Max(maxFinite(p50), maxFinite(p99)), maxFinite(raw))
 	if top < 0 {
@@ -223,7 +231,7 @@ func resample(v []float64, w int) []float64 {
 func nanInf(v []float64) []float64 {
 	out := make([]float64, len(v))
 	for i, x := range v {
-		if !finite(x) || x < 0 {
+		if !metrics.Finite(x) || x < 0 {
 			x = math.NaN()
 		}
 		out[i] = x
@@ -235,7 +243,7 @@ func nanInf(v []float64) []float64 {
 func maxFinite(v []float64) float64 {
 	top := -1.0
 	for _, x := range v {
-		if finite(x) && x > top {
+		if metrics.Finite(x) && x > top {
 			top = x
 		}
 	}
@@ -244,7 +252,7 @@ func maxFinite(v []float64) float64 {
 
 func lastFinite(v []float64) float64 {
 	for i := len(v) - 1; i >= 0; i-- {
-		if finite(v[i]) {
+		if metrics.Finite(v[i]) {
 			return v[i]
 		}
 	}

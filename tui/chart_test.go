@@ -22,7 +22,7 @@ func asciiStyles(t *testing.T) *themes.Styles {
 func TestChartThresholdsShownOrHidden(t *testing.T) {
 	st := asciiStyles(t)
 	s := series(480, 1900) // peak p99 ≈ 13ms
-	near := Thresholds{P99Warn: 5 * time.Millisecond, P99Crit: 20 * time.Millisecond}
+	near := chartLimits{P99Warn: 5 * time.Millisecond, P99Crit: 20 * time.Millisecond}
 	out := renderChart(st, s, near, 60, 12)
 	if !strings.Contains(out, "┄ warn 5.00ms") || !strings.Contains(out, "━ crit 20.0ms") {
 		t.Fatalf("thresholds within range not drawn:\n%s", out)
@@ -30,7 +30,7 @@ func TestChartThresholdsShownOrHidden(t *testing.T) {
 	if !strings.Contains(out, "┄┄┄") || !strings.Contains(out, "━━━") {
 		t.Fatalf("threshold lines missing:\n%s", out)
 	}
-	far := Thresholds{P99Warn: 30 * time.Millisecond, P99Crit: 500 * time.Millisecond}
+	far := chartLimits{P99Warn: 30 * time.Millisecond, P99Crit: 500 * time.Millisecond}
 	out = renderChart(st, s, far, 60, 12)
 	if !strings.Contains(out, "┄ warn 30.0ms") || !strings.Contains(out, "crit 500ms off-scale") {
 		t.Fatalf("legend does not say which threshold is hidden:\n%s", out)
@@ -57,7 +57,7 @@ func TestChartGapsAndEmpty(t *testing.T) {
 	}
 	// A gap shows as a break in the line: end and start caps around it.
 	s := series(480, 1900)
-	out := renderChart(st, s, Thresholds{}, 68, 10) // 60 data columns: no resampling
+	out := renderChart(st, s, chartLimits{}, 68, 10) // 60 data columns: no resampling
 	if !strings.Contains(out, "╴") || !strings.Contains(out, "╶") {
 		t.Fatalf("gap not drawn as a break:\n%s", out)
 	}

@@ -1,8 +1,6 @@
 package tui
 
 import (
-	"time"
-
 	"github.com/charmbracelet/lipgloss"
 
 	"github.com/bridgescope/bridgescope/metrics"
@@ -20,16 +18,16 @@ func allColumns() []column {
 		{title: "P95", width: 6, cell: rttCell(func(p metrics.Percentiles) float64 { return p.P95 }, false)},
 		{title: "P99", width: 6, cell: rttCell(func(p metrics.Percentiles) float64 { return p.P99 }, true)},
 		{title: "MAX", width: 6, cell: rttCell(func(p metrics.Percentiles) float64 { return p.Max }, false)},
-		{title: "LOST", width: 4, cell: countCell(func(r metrics.InstanceRow) int64 { return r.Lost }, metrics.Warn)},
-		{title: "DUP", width: 4, cell: countCell(func(r metrics.InstanceRow) int64 { return r.Duplicates }, metrics.Warn)},
-		{title: "SELF", width: 4, cell: countCell(func(r metrics.InstanceRow) int64 { return r.SelfReceived }, metrics.Crit)},
-		{title: "ERR", width: 4, cell: countCell(func(r metrics.InstanceRow) int64 { return r.Errors }, metrics.Warn)},
+		{title: "LOST", width: 4, cell: countCell(func(r metrics.InstanceRow) int64 { return r.Lost }, "delivery")},
+		{title: "DUP", width: 4, cell: countCell(func(r metrics.InstanceRow) int64 { return r.Duplicates }, "")},
+		{title: "SELF", width: 4, cell: countCell(func(r metrics.InstanceRow) int64 { return r.SelfReceived }, "self_received")},
+		{title: "ERR", width: 4, cell: countCell(func(r metrics.InstanceRow) int64 { return r.Errors }, "errors")},
 		{title: "SEEN", width: 4, cell: seenCell},
 		{title: "STATE", width: 5, left: true, cell: stateCell},
 	}
 }
 
-type cellFunc = func(Thresholds, metrics.InstanceRow) (string, tone)
+type cellFunc = func(metrics.InstanceRow) (string, tone)
 
 // tone is a cell's semantic style. Cells return tones, not styles, so a
 // row can render runs of equal tone at once (Render is the cost of a frame).
@@ -67,7 +65,7 @@ func toneStyle(st *themes.Styles, t tone) lipgloss.Style {
 	return st.Text
 }
 
-func roleCell(_ Thresholds, r metrics.InstanceRow) (string, tone) {
+func roleCell(r metrics.InstanceRow) (string, tone) {
 	switch r.Role {
 	case "publisher":
 		return "pub", toneMuted
@@ -77,66 +75,63 @@ func roleCell(_ Thresholds, r metrics.InstanceRow) (string, tone) {
 	return r.Role, toneMuted
 }
 
-func deliveryCell(th Thresholds, r metrics.InstanceRow) (string, tone) {
-	return fmtPct(r.Delivery10s), deliveryTone(th, r.Delivery10s)
+func deliveryCell(r metrics.InstanceRow) (string, tone) {
+	if !metrics.Finite(r.Delivery10s) {
+		return fmtPct(r.Delivery10s), toneMuted
+	}
+	return fmtPct(r.Delivery10s), ruleTone(r, "delivery")
 }
 
-func deliveryTone(th Thresholds, p float64) tone {
-	switch {
-	case !finite(p):
-		return toneMuted
-	case th.DeliveryCrit > 0 && p < th.DeliveryCrit:
-		return toneCrit
-	case th.DeliveryWarn > 0 && p < th.DeliveryWarn:
+// ruleTone is the tone of a figure the alert engine judges by rule: its
+// level, as the snapshot says. The screen has no thresholds of its own.
+func ruleTone(r metrics.InstanceRow, rule string) tone {
+	switch r.Rules[rule].Level {
+	case metrics.Warn:
 		return toneWarn
+	case metrics.Crit:
+		return toneCrit
 	}
 	return toneText
 }
 
 func rttCell(get func(metrics.Percentiles) float64, judged bool) cellFunc {
-	return func(th Thresholds, r metrics.InstanceRow) (string, tone) {
+	return func(r metrics.InstanceRow) (string, tone) {
 		if r.RTT10s.Count == 0 {
 			return "-", toneMuted
 		}
-		v := get(r.RTT10s)
 		if judged {
-			return fmtUs(v), p99Tone(th, v)
+			return fmtUs(get(r.RTT10s)), ruleTone(r, "p99")
 		}
-		return fmtUs(v), toneText
+		return fmtUs(get(r.RTT10s)), toneText
 	}
-}
-
-func p99Tone(th Thresholds, us float64) tone {
-	d := time.Duration(us * float64(time.Microsecond))
-	switch {
-	case th.P99Crit > 0 && d > th.P99Crit:
-		return toneCrit
-	case th.P99Warn > 0 && d > th.P99Warn:
-		return toneWarn
-	}
-	return toneText
 }
 
 // countCell draws a counter: zero is muted so that what is non-zero stands
-// out, in the level's style.
-func countCell(get func(metrics.InstanceRow) int64, bad metrics.Level) cellFunc {
-	return func(_ Thresholds, r metrics.InstanceRow) (string, tone) {
+// out, in the level of the rule that judges it ("" for none: plain text).
+func countCell(get func(metrics.InstanceRow) int64, rule string) cellFunc {
+	return func(r metrics.InstanceRow) (string, tone) {
 		n := get(r)
 		if n == 0 {
 			return "0", toneMuted
 		}
-		return fmtCount(n), levelTone(bad)
+		if rule == "" {
+			return fmtCount(n), toneText
+		}
+		return fmtCount(n), ruleTone(r, rule)
 	}
 }
 
-func seenCell(_ Thresholds, r metrics.InstanceRow) (string, tone) {
+func seenCell(r metrics.InstanceRow) (string, tone) {
 	if r.Left {
 		return "left", toneMuted
+	}
+	if t := ruleTone(r, "silent"); t != toneText {
+		return fmtAge(r.LastSeenMs), t
 	}
 	return fmtAge(r.LastSeenMs), toneMuted
 }
 
-func stateCell(_ Thresholds, r metrics.InstanceRow) (string, tone) {
+func stateCell(r metrics.InstanceRow) (string, tone) {
 	if r.Left && r.State == metrics.OK {
 		return "LEFT", toneMuted
 	}

@@ -8,6 +8,7 @@ import (
 	"github.com/charmbracelet/lipgloss"
 
 	"github.com/bridgescope/bridgescope/metrics"
+	"github.com/bridgescope/bridgescope/metrics/report"
 )
 
 // selected returns the selected instance's row.
@@ -59,7 +60,7 @@ func (m Model) detailView(w, h int) string {
 	out := strings.Join(top, "\n") + "\n" + bottom
 	if ch := rest - bh; ch > 0 {
 		title := titleLine(m.styles, st.Title.Render("Latency")+st.Muted.Render(" RTT, last 60s · this instance"), "", w)
-		out += "\n" + title + "\n" + renderChart(st, r.Chart, m.cfg.Thresholds, w, ch-1)
+		out += "\n" + title + "\n" + renderChart(st, r.Chart, limitsOf(m.snap.Thresholds), w, ch-1)
 	}
 	return out
 }
@@ -73,7 +74,7 @@ func (m Model) detailFigures(r metrics.InstanceRow, w int) []string {
 		seen = "left (sent its final report)"
 	}
 	title := st.Title.Render("Instance ") + st.Bold.Render(clip(r.ID, max(w/2, 12))) + " " + state +
-		st.Muted.Render(fmt.Sprintf(" · %s · boot %s · %s", orDash(r.Role), orDash(r.Boot), seen))
+		st.Muted.Render(fmt.Sprintf(" · %s · boot %s · %s", report.OrDash(r.Role), report.OrDash(r.Boot), seen))
 	lines := []string{titleLine(st, title, st.Muted.Render("esc: back"), w)}
 	lines = append(lines,
 		lbl("delivery")+m.deliveryFigures(r),
@@ -100,11 +101,15 @@ func (m Model) detailFigures(r metrics.InstanceRow, w int) []string {
 
 func (m Model) deliveryFigures(r metrics.InstanceRow) string {
 	st := m.styles
-	th := m.cfg.Thresholds
-	f := func(name string, p float64) string {
-		return st.Muted.Render(name+" ") + toneStyle(st, deliveryTone(th, p)).Render(fmtPctFine(p))
+	// The 10 s figure is the one the delivery rule judges; the others are
+	// context, uncoloured.
+	f := func(name string, p float64, t tone) string {
+		if !metrics.Finite(p) {
+			t = toneMuted
+		}
+		return st.Muted.Render(name+" ") + toneStyle(st, t).Render(fmtPctFine(p))
 	}
-	return f("session", r.Delivery) + "   " + f("10s", r.Delivery10s) + "   " + f("1m", r.Delivery1m)
+	return f("session", r.Delivery, toneText) + "   " + f("10s", r.Delivery10s, ruleTone(r, "delivery")) + "   " + f("1m", r.Delivery1m, toneText)
 }
 
 func rttRow(cells ...string) string {
@@ -124,17 +129,22 @@ func rttValues(name string, p metrics.Percentiles) string {
 
 func (m Model) counterItems(r metrics.InstanceRow) []string {
 	st := m.styles
-	item := func(name string, n int64, bad metrics.Level) string {
+	// A counter is coloured by the rule that judges it, if any.
+	item := func(name string, n int64, rule string) string {
 		if n == 0 {
 			return st.Muted.Render(fmt.Sprintf("%s 0", name))
 		}
-		return st.Level(bad).Render(name + " " + fmtInt(n))
+		t := toneText
+		if rule != "" {
+			t = ruleTone(r, rule)
+		}
+		return toneStyle(st, t).Render(name + " " + fmtInt(n))
 	}
 	return []string{
-		item("lost", r.Lost, metrics.Warn), item("dup", r.Duplicates, metrics.Warn), item("late", r.Late, metrics.Warn),
-		item("self", r.SelfReceived, metrics.Crit), item("collisions", r.Collisions, metrics.Crit),
-		item("errors", r.Errors, metrics.Warn), item("reconnects", r.Reconnects, metrics.Warn),
-		item("drops", r.Drops, metrics.Warn), item("malformed", r.Malformed, metrics.Warn),
+		item("lost", r.Lost, "delivery"), item("dup", r.Duplicates, ""), item("late", r.Late, ""),
+		item("self", r.SelfReceived, "self_received"), item("collisions", r.Collisions, "collision"),
+		item("errors", r.Errors, "errors"), item("reconnects", r.Reconnects, ""),
+		item("drops", r.Drops, ""), item("malformed", r.Malformed, ""),
 	}
 }
 
@@ -222,25 +232,18 @@ func (m Model) recentView(r metrics.InstanceRow, w, h int) string {
 }
 
 func fmtPctFine(p float64) string {
-	if !finite(p) {
+	if !metrics.Finite(p) {
 		return "-"
 	}
 	return fmt.Sprintf("%.2f%%", math.Floor(p*100)/100) // never rounds up to 100
 }
 
 func fmtOffset(us float64) string {
-	if !finite(us) {
+	if !metrics.Finite(us) {
 		return "-"
 	}
 	if us < 0 {
 		return "-" + fmtUs(-us)
 	}
 	return "+" + fmtUs(us)
-}
-
-func orDash(s string) string {
-	if s == "" {
-		return "-"
-	}
-	return s
 }

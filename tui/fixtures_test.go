@@ -21,7 +21,28 @@ var fixedNow = time.Date(2025, 11, 26, 14, 2, 11, 0, time.UTC)
 
 const hostileID = "\x1b[2J\x1b]0;pwn\x07evil\r\n"
 
-var testThresholds = Thresholds{P99Warn: 5 * time.Millisecond, P99Crit: 20 * time.Millisecond, DeliveryWarn: 95, DeliveryCrit: 90}
+// testLimits are the fixtures' thresholds: what the snapshot carries and
+// what the fixtures' judgements (the engine's part) were made with.
+var testLimits = metrics.Thresholds{P99Warn: metrics.Duration(5 * time.Millisecond), P99Crit: metrics.Duration(20 * time.Millisecond),
+	DeliveryWarn: 95, DeliveryCrit: 90, SilentWarn: metrics.Duration(10 * time.Second),
+	DisconnectedCrit: metrics.Duration(30 * time.Second), Hold: metrics.Duration(3 * time.Second)}
+
+var testThresholds = limitsOf(testLimits)
+
+// judge gives a fixture row the judgements the engine would, without
+// hold: delivery and p99 by the test limits, the state as given.
+func judge(r metrics.InstanceRow, lvl metrics.Level) metrics.InstanceRow {
+	rules := map[string]metrics.Rule{}
+	for _, rule := range testLimits.Rules() {
+		rules[rule.Name] = rule
+	}
+	r.Rules = map[string]metrics.Judgement{
+		"delivery": {Level: rules["delivery"].Classify(r.Delivery10s)},
+		"p99":      {Level: rules["p99"].Classify(r.RTT10s.P99)},
+	}
+	r.State, r.Status = lvl, metrics.Judgement{Level: lvl}
+	return r
+}
 
 // asciiRenderer draws without colour, like the goldens.
 func asciiRenderer() *lipgloss.Renderer {
@@ -61,15 +82,15 @@ func dist(p50 float64) []metrics.Bucket {
 }
 
 func instance(id string, lvl metrics.Level, deliv, p50, p99 float64) metrics.InstanceRow {
-	return metrics.InstanceRow{
+	return judge(metrics.InstanceRow{
 		ID: id, Boot: "9f2c4e1a", Role: "agent",
 		Delivery: math.Min(deliv+0.6, 100), Delivery10s: deliv, Delivery1m: math.Min(deliv+0.3, 100),
 		ProbesSent: 37_230, Acked: int64(37_230 * deliv / 100),
 		RTT: pct(p50*0.9, p99*0.8, 37_000), RTT10s: pct(p50, p99, 200),
 		Dist: dist(p50), Chart: series(p50, p99),
 		LastSeen: fixedNow.Add(-400 * time.Millisecond), LastSeenMs: 400,
-		ClockOffsetUs: -212, State: lvl,
-	}
+		ClockOffsetUs: -212,
+	}, lvl)
 }
 
 func baseSnapshot() metrics.Snapshot {
@@ -80,7 +101,8 @@ func baseSnapshot() metrics.Snapshot {
 		ProbeRate: 10, ProbeChannels: []string{"bridge:events"}, Channels: []string{"bridge:events"},
 		Chart:     series(480, 1900),
 		Malformed: 3, MalformedByReason: map[string]int64{"bad-json": 2, "oversize": 1},
-		Notes: []string{"CLIENT LIST refused (NOPERM): output-buffer warnings off"},
+		Notes:      []string{"CLIENT LIST refused (NOPERM): output-buffer warnings off"},
+		Thresholds: testLimits,
 	}
 }
 
@@ -181,7 +203,7 @@ func newTestModel(t testing.TB, w, h int) (Model, *fakeControl) {
 	t.Helper()
 	ctrl := &fakeControl{rate: 10}
 	m := New(Config{
-		Control: ctrl, Theme: "dark", Renderer: asciiRenderer(), Thresholds: testThresholds,
+		Control: ctrl, Theme: "dark", Renderer: asciiRenderer(),
 		SnapshotDir: t.TempDir(), Now: func() time.Time { return fixedNow },
 	})
 	m.sched = func(time.Duration, tea.Msg) tea.Cmd { return nil }

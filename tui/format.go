@@ -3,7 +3,6 @@ package tui
 import (
 	"fmt"
 	"math"
-	"net/url"
 	"strings"
 	"time"
 
@@ -12,8 +11,6 @@ import (
 
 	"github.com/bridgescope/bridgescope/metrics"
 )
-
-func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
 
 // fmtUs formats microseconds in at most 6 cells (metrics.FormatUsShort).
 func fmtUs(us float64) string { return metrics.FormatUsShort(us) }
@@ -57,7 +54,7 @@ func fmtSpan(d time.Duration) string {
 // fmtPct formats a percentage in at most 5 cells: "100%", "99.9%", "-".
 func fmtPct(p float64) string {
 	switch {
-	case !finite(p):
+	case !metrics.Finite(p):
 		return "-"
 	case p >= 100:
 		return "100%"
@@ -97,25 +94,12 @@ func fmtInt(n int64) string {
 // fmtRate formats a probe rate: "10/s", "2.5/s", "0.31/s".
 func fmtRate(r float64) string {
 	switch {
-	case !finite(r):
+	case !metrics.Finite(r):
 		return "-"
 	case r >= 100:
 		return fmt.Sprintf("%.0f/s", r)
 	}
 	return fmt.Sprintf("%.3g/s", r)
-}
-
-// redact hides a password in a Redis URL. Snapshot.Redis is redacted by the
-// observer already; this is the second lock on the door.
-func redact(addr string) string {
-	u, err := url.Parse(addr)
-	if err != nil || u.User == nil {
-		return addr
-	}
-	if _, has := u.User.Password(); !has {
-		return addr
-	}
-	return u.Redacted()
 }
 
 // fit truncates s (which may hold ANSI) to w cells with an ellipsis and

@@ -46,7 +46,7 @@ func runProgram(t *testing.T, w, h int, s metrics.Snapshot, keys []string) strin
 	defer close(ch) // ends the Cmd waiting on the channel
 	m := New(Config{
 		Snapshots: ch, Control: &fakeControl{rate: 10}, Theme: "dark", Renderer: asciiRenderer(),
-		Thresholds: testThresholds, SnapshotDir: t.TempDir(), Now: func() time.Time { return fixedNow },
+		SnapshotDir: t.TempDir(), Now: func() time.Time { return fixedNow },
 	})
 	// Ticks that stop with the test: bubbletea abandons in-flight Cmds when
 	// a program quits, and a pending tea.Tick would outlive the test.

@@ -40,13 +40,6 @@ type Controller interface {
 	ResetWindows()
 }
 
-// Thresholds are the limits the screen draws: P99 lines on the chart, and
-// (when non-zero) colours for delivery and p99 cells.
-type Thresholds struct {
-	P99Warn, P99Crit           time.Duration
-	DeliveryWarn, DeliveryCrit float64 // percent; 0 leaves delivery uncoloured
-}
-
 // Config is everything New needs. Only Snapshots is required in practice.
 type Config struct {
 	// Snapshots is closed when the observer stops.
@@ -60,7 +53,6 @@ type Config struct {
 	Renderer *lipgloss.Renderer
 	// SnapshotDir receives `s` snapshots; DefaultSnapshotDir when empty.
 	SnapshotDir string
-	Thresholds  Thresholds
 	// Now is the clock (tests fix it); time.Now when nil.
 	Now func() time.Time
 }

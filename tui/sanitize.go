@@ -29,7 +29,7 @@ func sanitizeAll(in []string) []string {
 // received snapshot is shared and immutable, so slices are copied, never
 // edited in place.
 func cleanSnapshot(s metrics.Snapshot) metrics.Snapshot {
-	s.Observer, s.Redis = sanitize(s.Observer), sanitize(redact(s.Redis))
+	s.Observer, s.Redis = sanitize(s.Observer), sanitize(s.Redis) // redacted at the source (bridge.ConnConfig.Redacted)
 	s.Transport, s.Conn = sanitize(s.Transport), sanitize(s.Conn)
 	s.ProbeChannels, s.Channels = sanitizeAll(s.ProbeChannels), sanitizeAll(s.Channels)
 	s.Notes = sanitizeAll(s.Notes)

@@ -94,14 +94,14 @@ func sortRows(rows []metrics.InstanceRow, k sortKey) {
 
 // orHigh and orLow sort missing values after real ones.
 func orHigh(v float64) float64 {
-	if !finite(v) {
+	if !metrics.Finite(v) {
 		return 1e18
 	}
 	return v
 }
 
 func orLow(v float64) float64 {
-	if !finite(v) {
+	if !metrics.Finite(v) {
 		return -1
 	}
 	return v
@@ -294,7 +294,7 @@ func (m Model) rowView(r metrics.InstanceRow, selected bool, cols []column, idw,
 		run += text
 	}
 	for _, c := range cols {
-		text, t := c.cell(m.cfg.Thresholds, r)
+		text, t := c.cell(r)
 		cell := align(text, c.width, c.left)
 		if selected || t == toneText || t == toneMuted {
 			add(t, " "+cell)

@@ -21,7 +21,7 @@ func TestColourFramesFit(t *testing.T) {
 	r.SetColorProfile(termenv.TrueColor)
 	r.SetHasDarkBackground(false)
 	for _, theme := range []string{"dark", "light", "contrast", "mono", "auto"} {
-		m := New(Config{Renderer: r, Theme: theme, Thresholds: testThresholds, Control: &fakeControl{rate: 10},
+		m := New(Config{Renderer: r, Theme: theme, Control: &fakeControl{rate: 10},
 			Now: func() time.Time { return fixedNow }})
 		m.sched = func(time.Duration, tea.Msg) tea.Cmd { return nil }
 		m = update(t, m, tea.WindowSizeMsg{Width: 80, Height: 24})

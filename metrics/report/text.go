@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"fmt"
 	"io"
-	"math"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -68,9 +67,6 @@ func isPlain(s string, max int) bool {
 
 // clean is Sanitize at MaxText: every string a report prints from the wire.
 func clean(s string) string { return Sanitize(s, MaxText) }
-
-// Finite reports whether v is a number to show: not NaN, not infinite.
-func Finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
 
 // OrDash returns s, or "-" when it is empty.
 func OrDash(s string) string {

@@ -52,7 +52,7 @@ func worstDelivery(rows []metrics.InstanceRow) (metrics.InstanceRow, bool) {
 	var w metrics.InstanceRow
 	found := false
 	for _, in := range rows {
-		if in.Left || !Finite(in.Delivery10s) {
+		if in.Left || !metrics.Finite(in.Delivery10s) {
 			continue
 		}
 		if !found || in.Delivery10s < w.Delivery10s {
@@ -66,7 +66,7 @@ func worstP99(rows []metrics.InstanceRow) (metrics.InstanceRow, bool) {
 	var w metrics.InstanceRow
 	found := false
 	for _, in := range rows {
-		if in.Left || in.RTT10s.Count == 0 || !Finite(in.RTT10s.P99) {
+		if in.Left || in.RTT10s.Count == 0 || !metrics.Finite(in.RTT10s.P99) {
 			continue
 		}
 		if !found || in.RTT10s.P99 > w.RTT10s.P99 {
@@ -248,7 +248,7 @@ func textRows(w io.Writer, rows [][]string) {
 // wrNum prints a rule's value without exponent and with at most two
 // decimals.
 func fmtValue(v float64) string {
-	if !Finite(v) {
+	if !metrics.Finite(v) {
 		return "-"
 	}
 	out := strconv.FormatFloat(v, 'f', 2, 64)
@@ -256,7 +256,7 @@ func fmtValue(v float64) string {
 }
 
 func fmtPct(p float64) string {
-	if !Finite(p) {
+	if !metrics.Finite(p) {
 		return "-"
 	}
 	return fmt.Sprintf("%.1f%%", p)

@@ -1,5 +1,5 @@
-// Package cli is bridgescope's command line: the subcommand table, the flags
-// every subcommand shares, exit codes, and the validate subcommand.
+// Package cli is bridgescope's command line, the top floor: the subcommands,
+// the flags they share, exit codes, and engine errors mapped to flag names.
 package cli
 
 import (

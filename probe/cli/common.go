@@ -53,6 +53,7 @@ func (e *Env) Secret(s string) { e.secrets.add(s) }
 // message are folded, secrets replaced.
 func (e *Env) Errorf(format string, args ...any) {
 	msg := strings.Join(strings.Fields(strings.ReplaceAll(fmt.Sprintf(format, args...), "\n", "; ")), " ")
+	msg = flagNames.Replace(msg)
 	_, _ = fmt.Fprintf(e.Stderr, "bridgescope: %s\n", msg) // nowhere left to report a failed write
 }
 

@@ -51,7 +51,7 @@ func (f *ConnFlags) apply(conn *bridge.ConnConfig) error {
 	check := *conn
 	check.URL, check.Password = "", ""
 	if err := check.Validate(); err != nil {
-		return fmt.Errorf("%w (see -h)", err)
+		return fmt.Errorf("%s (see -h)", flagNames.Replace(err.Error()))
 	}
 	return nil
 }

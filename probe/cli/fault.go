@@ -60,7 +60,11 @@ func (f *faultFlags) check(duration time.Duration, transport bool) error {
 		errs = append(errs, errors.New("--transport and --compare-transports exclude each other: the comparison runs every transport"))
 	}
 	if duration > 0 {
-		errs = append(errs, harness.CheckFaults(f.faults, duration))
+		for _, e := range unjoin(harness.CheckFaults(f.faults, duration)) {
+			if e != nil { // each is about a fault and the duration: name their flags
+				errs = append(errs, errors.New(faultFlagNames.Replace(e.Error())))
+			}
+		}
 	}
 	return errors.Join(errs...)
 }

@@ -74,7 +74,7 @@ func (f *validateFlags) register(fs *flag.FlagSet) {
 	f.fault.register(fs)
 	f.transport.register(fs)
 	f.th = metrics.DefaultThresholds()
-	f.th.RegisterFlags(fs)
+	registerThresholds(fs, &f.th)
 }
 
 // check reports every bad value at once.
@@ -98,7 +98,7 @@ func (f *validateFlags) check() error {
 	if f.json && f.markdown {
 		errs = append(errs, errors.New("--json and --markdown exclude each other"))
 	}
-	if err := f.th.Validate(); err != nil {
+	if err := checkThresholds(f.th); err != nil {
 		errs = append(errs, err)
 	}
 	errs = append(errs, f.fault.check(f.duration, f.transport.name != ""))

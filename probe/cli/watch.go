@@ -82,7 +82,7 @@ func (f *watchFlags) register(fs *flag.FlagSet, withConn bool) {
 	f.promAddr.register(fs)
 	f.transport.register(fs)
 	f.th = metrics.DefaultThresholds()
-	f.th.RegisterFlags(fs)
+	registerThresholds(fs, &f.th)
 }
 
 func (f *watchFlags) check() error {
@@ -104,7 +104,7 @@ func (f *watchFlags) check() error {
 	if f.probeRate < probe.MinProbeRate || f.probeRate > probe.MaxProbeRate {
 		errs = append(errs, fmt.Errorf("--probe-rate must be within %g..%g, got %g", float64(probe.MinProbeRate), float64(probe.MaxProbeRate), f.probeRate))
 	}
-	if err := f.th.Validate(); err != nil {
+	if err := checkThresholds(f.th); err != nil {
 		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
@@ -235,10 +235,6 @@ func exitFor(s metrics.Snapshot) int {
 func (f *watchFlags) dashboard(ctx context.Context, env *Env, o *probe.Observer) int {
 	m := tui.New(tui.Config{
 		Snapshots: o.Snapshots(), Control: o, Theme: f.theme, SnapshotDir: f.snapshotDir,
-		Thresholds: tui.Thresholds{
-			P99Warn: f.th.P99Warn.Std(), P99Crit: f.th.P99Crit.Std(),
-			DeliveryWarn: float64(f.th.DeliveryWarn), DeliveryCrit: float64(f.th.DeliveryCrit),
-		},
 	})
 	p := tea.NewProgram(m, tea.WithAltScreen(), tea.WithContext(ctx), tea.WithInput(env.Stdin), tea.WithOutput(os.Stdout))
 	_, err := p.Run()

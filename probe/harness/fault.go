@@ -157,12 +157,12 @@ func CheckFaults(faults []Fault, d time.Duration) error {
 	for i, f := range sorted {
 		switch {
 		case f.At >= d:
-			errs = append(errs, fmt.Errorf("--fault %s starts at or after the end of publishing (--duration %v)", f, d))
+			errs = append(errs, fmt.Errorf("fault %s starts at or after the end of publishing (duration %v)", f, d))
 		case f.end() >= d:
-			errs = append(errs, fmt.Errorf("--fault %s ends at or after the end of publishing (--duration %v): recovery could not be seen", f, d))
+			errs = append(errs, fmt.Errorf("fault %s ends at or after the end of publishing (duration %v): recovery could not be seen", f, d))
 		}
 		if i > 0 && f.At <= sorted[i-1].end() {
-			errs = append(errs, fmt.Errorf("--fault %s overlaps --fault %s: give each fault its own time", f, sorted[i-1]))
+			errs = append(errs, fmt.Errorf("fault %s overlaps fault %s: give each fault its own time", f, sorted[i-1]))
 		}
 	}
 	return errors.Join(errs...)

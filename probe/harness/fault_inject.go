@@ -46,7 +46,7 @@ type injector struct {
 // Redis lets it inject every kind of fault in faults.
 func newInjector(ctx context.Context, cfg Config, faults []Fault) (*injector, error) {
 	if cfg.Conn.Mode() != bridge.ModeStandalone {
-		return nil, fmt.Errorf("probe: --fault needs a single Redis server; %s runs are not supported", cfg.Conn.Mode())
+		return nil, fmt.Errorf("harness: faults need a single Redis server; %s runs are not supported", cfg.Conn.Mode())
 	}
 	// Its command timeout outlasts the longest DEBUG SLEEP, whose reply
 	// comes when the server wakes up.
@@ -110,7 +110,7 @@ func (in *injector) preflight(ctx context.Context, faults []Fault) error {
 // would allow it when Redis said NOPERM.
 func (in *injector) refused(kind FaultKind, args []any, err error) error {
 	cmd := strings.ToUpper(fmt.Sprint(args[0], " ", args[1]))
-	msg := fmt.Sprintf("probe: --fault %s needs %s on %s", kind, cmd, in.conn.Redacted())
+	msg := fmt.Sprintf("harness: fault %s needs %s on %s", kind, cmd, in.conn.Redacted())
 	if strings.HasPrefix(err.Error(), "NOPERM") {
 		rule := "+" + strings.ToLower(fmt.Sprint(args[0], "|", args[1]))
 		return fmt.Errorf("%s, and this user may not run it (grant it %s, or run validate as a user that has it): %w", msg, rule, err)

@@ -136,8 +136,8 @@ func TestFaultRunNeedsRights(t *testing.T) {
 		"+publish", "+subscribe", "+ping", "+client|setname", "+client|list")
 	url := "redis://bot:s3cret-pw@" + srv.Addr()
 	for spec, want := range map[string]string{
-		"kill-subscribers@1s": "--fault kill-subscribers needs CLIENT KILL on redis://bot:xxxxx@" + srv.Addr() + ", and this user may not run it (grant it +client|kill",
-		"pause@500ms:500ms":   "--fault pause needs CLIENT PAUSE on redis://bot:xxxxx@" + srv.Addr() + ", and this user may not run it (grant it +client|pause",
+		"kill-subscribers@1s": "fault kill-subscribers needs CLIENT KILL on redis://bot:xxxxx@" + srv.Addr() + ", and this user may not run it (grant it +client|kill",
+		"pause@500ms:500ms":   "fault pause needs CLIENT PAUSE on redis://bot:xxxxx@" + srv.Addr() + ", and this user may not run it (grant it +client|pause",
 	} {
 		begun := time.Now()
 		_, err := RunFaults(context.Background(), fastHarness(url, 2*time.Second, 50), faults(t, spec))

@@ -85,9 +85,9 @@ func TestCheckFaults(t *testing.T) {
 	}
 	err := CheckFaults([]Fault{f("kill-subscribers@30s"), f("pause@29s:2s"), f("pause@5s:2s"), f("kill-subscribers@6s")}, d)
 	for _, want := range []string{
-		"--fault kill-subscribers@30s starts at or after the end of publishing (--duration 30s)",
-		"--fault pause@29s:2s ends at or after the end of publishing (--duration 30s): recovery could not be seen",
-		"--fault kill-subscribers@6s overlaps --fault pause@5s:2s",
+		"fault kill-subscribers@30s starts at or after the end of publishing (duration 30s)",
+		"fault pause@29s:2s ends at or after the end of publishing (duration 30s): recovery could not be seen",
+		"fault kill-subscribers@6s overlaps fault pause@5s:2s",
 	} {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("error %v lacks %q", err, want)
