@@ -117,17 +117,20 @@ func (e *Engine) Forget(subject string) {
 	}
 }
 
-// Active returns the alerts above OK, worst first, then oldest first.
-func (e *Engine) Active() []Alert {
+// Active returns the alerts above OK, worst first, then oldest first, as
+// of now (for the time left in a clear-hold); never nil.
+func (e *Engine) Active(now time.Time) []Alert {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	var out []Alert
+	out := []Alert{}
 	for k, st := range e.states {
 		if st.level == OK {
 			continue
 		}
+		j := st.judgement(now)
 		out = append(out, Alert{Rule: k.rule, Instance: k.subject, Level: st.level,
-			Since: st.since, Value: st.value, Message: st.rule.Message(st.level, st.value)})
+			Since: st.since, Value: st.value, Message: st.rule.Message(st.level, st.value),
+			Condition: st.rule.Condition(st.level), Clearing: j.Clearing, ClearsInMs: j.ClearsInMs})
 	}
 	slices.SortFunc(out, func(a, b Alert) int {
 		return cmp.Or(cmp.Compare(b.Level, a.Level), a.Since.Compare(b.Since),
@@ -193,6 +196,14 @@ func (e *Engine) Reset() {
 	clear(e.states)
 	clear(e.hist)
 	e.next, e.histN = 0, 0
+}
+
+// Record adds an event to the history that is no rule's change (an
+// instance forgotten, a new baseline).
+func (e *Engine) Record(c AlertChange) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.record(c)
 }
 
 func (e *Engine) record(c AlertChange) {

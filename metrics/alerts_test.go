@@ -34,7 +34,7 @@ func feed(e *metrics.Engine, start int, subject string, values ...float64) []met
 func TestEngineHoldIgnoresOneBadSecond(t *testing.T) {
 	e := metrics.NewEngine([]metrics.Rule{p99Rule(3*time.Second, 0)}, 10)
 	feed(e, 0, "a", 50, 900, 50, 50, 600, 600, 50, 50)
-	if len(e.History()) != 0 || len(e.Active()) != 0 {
+	if len(e.History()) != 0 || len(e.Active(time.Time{})) != 0 {
 		t.Fatalf("short spikes raised: history %v", e.History())
 	}
 	// Bad from second 10: held 3 s at second 13.
@@ -43,7 +43,7 @@ func TestEngineHoldIgnoresOneBadSecond(t *testing.T) {
 	if d := cmp.Diff(want, got); d != "" {
 		t.Errorf("levels (-want +got):\n%s", d)
 	}
-	if a := e.Active(); len(a) != 1 || !a[0].Since.Equal(sec(13)) {
+	if a := e.Active(time.Time{}); len(a) != 1 || !a[0].Since.Equal(sec(13)) {
 		t.Errorf("Active = %+v, want one WARN since second 13", a)
 	}
 }
@@ -62,7 +62,7 @@ func TestEngineHysteresisPreventsFlapping(t *testing.T) {
 	if d := cmp.Diff(want, e.History()); d != "" {
 		t.Errorf("history (-want +got):\n%s", d)
 	}
-	if a := e.Active(); len(a) != 1 || !strings.Contains(a[0].Message, "recovering") {
+	if a := e.Active(time.Time{}); len(a) != 1 || !strings.Contains(a[0].Message, "recovering") {
 		t.Errorf("Active = %+v, want a WARN recovering", a)
 	}
 	feed(e, 20, "a", 90) // 10 back inside the threshold: clear
@@ -119,11 +119,11 @@ func TestEngineForget(t *testing.T) {
 	if e.Level("gone") != metrics.OK || len(e.History()) != 3 {
 		t.Errorf("after Forget: level %v, %d changes; want OK and no new change", e.Level("gone"), len(e.History()))
 	}
-	if a := e.Active(); len(a) != 1 || a[0].Instance != "stays" {
+	if a := e.Active(time.Time{}); len(a) != 1 || a[0].Instance != "stays" {
 		t.Errorf("Active = %+v, want only the other instance", a)
 	}
 	e.Reset()
-	if len(e.Active())+len(e.History()) != 0 {
+	if len(e.Active(time.Time{}))+len(e.History()) != 0 {
 		t.Error("Reset kept state")
 	}
 }
@@ -160,7 +160,7 @@ func TestThresholdRules(t *testing.T) {
 		t.Error("self_received did not hold 3 s before clearing")
 	}
 	msgs := map[string]string{}
-	for _, a := range e.Active() {
+	for _, a := range e.Active(time.Time{}) {
 		msgs[a.Rule] = a.Message
 	}
 	want := map[string]string{
@@ -172,7 +172,7 @@ func TestThresholdRules(t *testing.T) {
 	if d := cmp.Diff(want, msgs); d != "" {
 		t.Errorf("messages (-want +got):\n%s", d)
 	}
-	if a := e.Active(); a[0].Level != metrics.Crit || a[len(a)-1].Level != metrics.Warn {
+	if a := e.Active(time.Time{}); a[0].Level != metrics.Crit || a[len(a)-1].Level != metrics.Warn {
 		t.Errorf("Active not worst first: %+v", a)
 	}
 	if e.Observe(t0, "no_such_rule", "x", 1e9) != metrics.OK {
@@ -188,7 +188,7 @@ func TestEngineActiveOrderAndHistoryCap(t *testing.T) {
 	e.Observe(sec(3), "p99", "crit", 50)
 	e.Observe(sec(4), "p99", "crit", 900)
 	var order []string
-	for _, a := range e.Active() {
+	for _, a := range e.Active(time.Time{}) {
 		order = append(order, a.Instance)
 	}
 	if d := cmp.Diff([]string{"crit", "old-warn", "new-warn"}, order); d != "" {
@@ -207,7 +207,7 @@ func TestEngineConcurrentUse(t *testing.T) {
 		wg.Go(func() {
 			for i := range 500 {
 				e.Observe(sec(i), "delivery", string(rune('a'+g)), float64(80+i%30))
-				_ = e.Active()
+				_ = e.Active(time.Time{})
 				_ = e.Level("a")
 			}
 		})

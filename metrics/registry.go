@@ -74,6 +74,7 @@ type Registry struct {
 	malformed   int64
 	malformedBy map[string]int64
 	notes       map[string]string
+	info        map[string]string
 
 	selfCollisions   uint64    // messages bearing the observer's own ID from another process
 	selfCollisionsAt time.Time // when that count last grew
@@ -119,8 +120,30 @@ func (r *Registry) clear() {
 	r.malformedBy = make(map[string]int64)
 	r.resetBaseline()
 	if r.notes == nil {
-		r.notes = make(map[string]string)
+		r.notes, r.info = make(map[string]string), make(map[string]string)
 	}
+}
+
+// Forget drops instance id: its row and its alert states, without any
+// alert change; the history records why. Probes still pending are no
+// longer its to answer. It comes back if it speaks again. It reports whether
+// there was such an instance.
+func (r *Registry) Forget(id, why string, now time.Time) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.forget(id, why, now)
+}
+
+func (r *Registry) forget(id, why string, now time.Time) bool {
+	if _, ok := r.instances[id]; !ok {
+		return false
+	}
+	level := r.engine.Level(id)
+	delete(r.instances, id)
+	r.ackHint.Store(int32(len(r.instances)))
+	r.engine.Forget(id)
+	r.engine.Record(AlertChange{At: now, Rule: "forgotten", Instance: id, From: level, To: level, Note: why})
+	return true
 }
 
 // Reset forgets every measurement and alert: a fresh start of the windows.
@@ -147,15 +170,28 @@ func (r *Registry) SetProbing(rate float64, paused bool) {
 	r.mu.Unlock()
 }
 
-// Note sets (or, with text "", clears) a note shown to the user under key.
+// Note sets (or, with text "", clears) a note shown to the user under key:
+// a trouble to act on (Snapshot.Notes).
 func (r *Registry) Note(key, text string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	setText(r.notes, key, text)
+}
+
+// Info sets (or, with text "", clears) a fact shown to the user under key
+// that calls for no action (Snapshot.Info).
+func (r *Registry) Info(key, text string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	setText(r.info, key, text)
+}
+
+func setText(m map[string]string, key, text string) {
 	if text == "" {
-		delete(r.notes, key)
+		delete(m, key)
 		return
 	}
-	r.notes[key] = text
+	m[key] = text
 }
 
 // ObserverCollisions records the observer bridge's collision count: another

@@ -33,13 +33,16 @@ func (r *Registry) Snapshot(now time.Time) Snapshot {
 		At: now, Started: r.started, Observer: r.cfg.Observer, Redis: r.cfg.Redis, Transport: r.cfg.Transport,
 		Conn: r.conn, ConnSince: r.connSince, ProbeRate: r.probeRate, Paused: r.paused,
 		ProbeChannels: slices.Clone(r.cfg.ProbeChannels), Channels: slices.Clone(r.cfg.Channels),
-		Alerts: r.engine.Active(), History: r.engine.History(),
+		Alerts: r.engine.Active(now), History: r.engine.History(),
 		Chart: r.all.series(now.Unix()), Malformed: r.malformed, MalformedByReason: maps.Clone(r.malformedBy),
 		Baseline: r.baselineRow(now), Shards: slices.Clone(r.shards),
 		Thresholds: r.cfg.Thresholds,
 	}
 	for _, k := range slices.Sorted(maps.Keys(r.notes)) {
 		s.Notes = append(s.Notes, r.notes[k])
+	}
+	for _, k := range slices.Sorted(maps.Keys(r.info)) {
+		s.Info = append(s.Info, r.info[k])
 	}
 	for _, id := range slices.Sorted(maps.Keys(r.instances)) {
 		s.Instances = append(s.Instances, r.instanceRow(r.instances[id], now, s.History))

@@ -35,9 +35,19 @@ type Snapshot struct {
 	Malformed         int64            `json:"malformed"`
 	MalformedByReason map[string]int64 `json:"malformedByReason"`
 
-	// Notes are degraded features and other facts the user must see,
-	// e.g. "CLIENT LIST refused (NOPERM): output-buffer warnings off".
+	// Notes are troubles the user must see and may have to act on, e.g.
+	// "Redis: bridge: subscribe …: NOPERM". Info are facts about what this
+	// observer can and cannot do that call for no action, e.g. "output-buffer
+	// warnings off: CLIENT LIST refused" on the embedded Redis.
 	Notes []string `json:"notes,omitempty"`
+	Info  []string `json:"info,omitempty"`
+
+	// Blind says why the observer cannot judge instances right now: it is
+	// disconnected from Redis, its own loop or clock stalled, or it is in
+	// the grace period after either ("" when it can see). While blind,
+	// every instance's rules are held (neither raised nor cleared) and
+	// shown Unknown; only the observer's own rules move.
+	Blind string `json:"blind,omitempty"`
 
 	// Baseline is the raw-Redis lane beside the probes (watch --baseline);
 	// nil when it is off or could not start (a note then says why).
@@ -56,6 +66,9 @@ type Snapshot struct {
 // of the last tick: the only source of a level anywhere downstream.
 type Judgement struct {
 	Level Level `json:"level"`
+	// Unknown is set while the observer is blind (Snapshot.Blind): Level is
+	// the last one judged, held, not a verdict on the present.
+	Unknown bool `json:"unknown,omitempty"`
 	// Clearing is set while the value is back inside a better level's
 	// threshold but the level holds until that has lasted the rule's
 	// clear-hold: it falls ClearsInMs from the snapshot's time.
@@ -144,7 +157,8 @@ type InstanceRow struct {
 	Dist   []Bucket    `json:"-"`        // RTT distribution for the detail view
 	Chart  Series      `json:"-"`        // per-second RTT over the last 60 s
 
-	Lost       int64 `json:"lost"`
+	Lost       int64 `json:"lost"`    // probes not acked in time, session
+	Lost10s    int64 `json:"lost10s"` // the same, last 10 s
 	Duplicates int64 `json:"duplicates"`
 	Late       int64 `json:"late"`
 
@@ -200,9 +214,19 @@ type Alert struct {
 	Since    time.Time `json:"since"`
 	Value    float64   `json:"value"`
 	Message  string    `json:"message"`
+	// Condition is the rule's threshold for Level, e.g. "< 95%".
+	Condition string `json:"condition"`
+	// Clearing and ClearsInMs: as Judgement's. Unknown: the observer is
+	// blind and the alert is held, not judged.
+	Clearing   bool  `json:"clearing,omitempty"`
+	ClearsInMs int64 `json:"clearsInMs,omitempty"`
+	Unknown    bool  `json:"unknown,omitempty"`
 }
 
-// AlertChange is one state change of one rule for one instance.
+// AlertChange is one state change of one rule for one instance, or one
+// event of the instance's record that is no rule's change (Note says what:
+// "forgotten: silent for 10m", "counters went backwards: a restart, new
+// baseline"); then Rule is the event's name and From and To are equal.
 type AlertChange struct {
 	At       time.Time `json:"at"`
 	Rule     string    `json:"rule"`
@@ -210,4 +234,5 @@ type AlertChange struct {
 	From     Level     `json:"from"`
 	To       Level     `json:"to"`
 	Value    float64   `json:"value"`
+	Note     string    `json:"note,omitempty"`
 }

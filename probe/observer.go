@@ -52,6 +52,7 @@ type Observer struct {
 
 	mu       sync.Mutex
 	rate     float64
+	rung     int // the rate is cfg.ProbeRate × 2^rung, unless SetProbeRate set another
 	paused   bool
 	rateChg  chan struct{}
 	probeID  uint64

@@ -2,6 +2,7 @@ package probe
 
 import (
 	"context"
+	"math"
 	"math/rand/v2"
 	"time"
 
@@ -85,10 +86,52 @@ func (o *Observer) Paused() bool {
 	return o.paused
 }
 
+// StepProbeRate moves the probe rate one rung up (dir > 0) or down
+// (dir < 0) the ladder around the configured rate — the configured rate
+// times a power of two, within MinProbeRate..MaxProbeRate — so that steps
+// down and up again always come back to it. It returns the rate applied.
+func (o *Observer) StepProbeRate(dir int) float64 {
+	o.mu.Lock()
+	k := o.rung
+	switch {
+	case dir > 0:
+		k++
+	case dir < 0:
+		k--
+	}
+	if r := o.cfg.ProbeRate * math.Pow(2, float64(k)); r >= MinProbeRate && r <= MaxProbeRate {
+		o.rung = k
+	}
+	r := o.cfg.ProbeRate * math.Pow(2, float64(o.rung))
+	o.mu.Unlock()
+	return o.applyRate(r)
+}
+
+// ResetProbeRate returns to the configured probe rate.
+func (o *Observer) ResetProbeRate() float64 {
+	o.mu.Lock()
+	o.rung = 0
+	o.mu.Unlock()
+	return o.applyRate(o.cfg.ProbeRate)
+}
+
+// Forget drops instance id from the registry (its row, its alerts); the
+// history records it. It comes back if it speaks again.
+func (o *Observer) Forget(id string) {
+	o.reg.Forget(id, "forgotten by the user", time.Now())
+}
+
 // SetProbeRate changes the probe rate (per second, per probe channel),
 // clamped to MinProbeRate..MaxProbeRate, and returns the rate applied.
 func (o *Observer) SetProbeRate(r float64) float64 {
 	r = min(max(r, MinProbeRate), MaxProbeRate)
+	o.mu.Lock()
+	o.rung = 0 // off the ladder: the next step starts from the configured rate
+	o.mu.Unlock()
+	return o.applyRate(r)
+}
+
+func (o *Observer) applyRate(r float64) float64 {
 	o.mu.Lock()
 	o.rate = r
 	paused := o.paused

@@ -185,6 +185,32 @@ func (f *fakeControl) SetProbeRate(r float64) float64 {
 
 func (f *fakeControl) ProbeRate() float64 { f.mu.Lock(); defer f.mu.Unlock(); return f.rate }
 
+func (f *fakeControl) StepProbeRate(dir int) float64 {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if dir > 0 {
+		f.rate *= 2
+	} else {
+		f.rate /= 2
+	}
+	f.calls = append(f.calls, fmt.Sprintf("StepProbeRate(%d)", dir))
+	return f.rate
+}
+
+func (f *fakeControl) ResetProbeRate() float64 {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.rate = 10
+	f.calls = append(f.calls, "ResetProbeRate()")
+	return f.rate
+}
+
+func (f *fakeControl) Forget(id string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.calls = append(f.calls, fmt.Sprintf("Forget(%s)", id))
+}
+
 func (f *fakeControl) ResetWindows() {
 	f.mu.Lock()
 	defer f.mu.Unlock()

@@ -37,7 +37,16 @@ type Controller interface {
 	// SetProbeRate returns the rate applied after clamping.
 	SetProbeRate(perSec float64) float64
 	ProbeRate() float64
+	// StepProbeRate moves the probe rate one rung up (dir > 0) or down the
+	// ladder around the configured rate (the configured rate × 2^k, within
+	// bounds) and returns the rate applied; ResetProbeRate returns to the
+	// configured rate.
+	StepProbeRate(dir int) float64
+	ResetProbeRate() float64
 	ResetWindows()
+	// Forget drops one instance from the table and its alerts (recorded in
+	// the history); it comes back if it speaks again.
+	Forget(id string)
 }
 
 // Config is everything New needs. Only Snapshots is required in practice.
