@@ -10,6 +10,8 @@ import (
 // RegistryConfig configures a Registry.
 type RegistryConfig struct {
 	Observer, Redis, Transport string
+	// Signed says control messages are authenticated with a shared key.
+	Signed bool
 	Channels, ProbeChannels    []string
 	Thresholds                 Thresholds
 	// LateAfter is how long an instance has to ack a probe; an ack after

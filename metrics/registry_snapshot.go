@@ -36,7 +36,10 @@ func (r *Registry) Snapshot(now time.Time) Snapshot {
 		Alerts: r.engine.Active(now), History: r.engine.History(),
 		Chart: r.all.series(now.Unix()), Malformed: r.malformed, MalformedByReason: maps.Clone(r.malformedBy),
 		Baseline: r.baselineRow(now), Shards: slices.Clone(r.shards),
-		Thresholds: r.cfg.Thresholds,
+		Thresholds: r.cfg.Thresholds, Control: "unsigned",
+	}
+	if r.cfg.Signed {
+		s.Control = "signed"
 	}
 	for _, k := range slices.Sorted(maps.Keys(r.notes)) {
 		s.Notes = append(s.Notes, r.notes[k])

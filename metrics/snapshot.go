@@ -17,6 +17,11 @@ type Snapshot struct {
 	Conn      string    `json:"conn"`
 	ConnSince time.Time `json:"connSince"`
 
+	// Control is "signed" when control messages must carry the shared
+	// key's HMAC (unsigned and wrongly signed ones are refused and counted
+	// in MalformedByReason), else "unsigned".
+	Control string `json:"control"`
+
 	ProbeRate     float64  `json:"probeRate"` // probes per second per probed channel
 	Paused        bool     `json:"paused"`
 	ProbeChannels []string `json:"probeChannels"`
