@@ -186,6 +186,14 @@ func (b *Bridge) Start(ctx context.Context) error {
 	if !b.started.CompareAndSwap(false, true) {
 		return errors.New("bridge: already started")
 	}
+	if !b.cfg.DisableSubscription {
+		// One command first: a wrong password, a plaintext server under
+		// TLS or an unreachable host is named at once, with what to do
+		// about it, rather than after the subscription's retries.
+		if err := b.Ping(ctx); err != nil {
+			return err
+		}
+	}
 	runCtx, cancel := context.WithCancel(context.Background())
 	b.cancel = cancel
 	b.dispWG.Add(1)
@@ -195,6 +203,7 @@ func (b *Bridge) Start(ctx context.Context) error {
 		close(b.ready)
 		return b.Ping(ctx)
 	}
+
 	b.runWG.Add(1)
 	go b.run(runCtx)
 	wait := time.NewTimer(b.cfg.DialTimeout + b.cfg.CommandTimeout)
@@ -216,7 +225,7 @@ func (b *Bridge) Start(ctx context.Context) error {
 func (b *Bridge) Ping(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, b.cfg.DialTimeout)
 	defer cancel()
-	if err := b.client.Ping(ctx).Err(); err != nil {
+	if err := b.pingTLSAware(ctx); err != nil {
 		err = fmt.Errorf("bridge: connect %s: %w", b.cfg.Conn.Redacted(), describe(err))
 		b.setState(StateDisconnected, err)
 		return b.cfg.Conn.redact(err)

@@ -121,15 +121,18 @@ func (c ConnConfig) parseURL() (*redis.Options, error) {
 	if raw == "" {
 		raw = DefaultRedisURL
 	}
+	if err := CheckURL(raw); err != nil {
+		return nil, err
+	}
 	opt, err := redis.ParseURL(raw)
 	if err != nil {
 		// net/url quotes pieces of what it could not parse ("invalid port
 		// \":s3cr\""): with credentials in the URL, none of it may show.
 		why := c.scrub(err.Error())
 		if strings.Contains(raw, "@") {
-			why = "it does not parse; in a password, escape % @ / ? # and space as %25 %40 %2F %3F %23 %20"
+			why = passwordEscapes
 		}
-		return nil, fmt.Errorf("invalid Redis URL %s: %s", RedactURL(raw), why)
+		return nil, &URLError{URL: RedactURL(raw), Problem: why}
 	}
 	if c.Password != "" {
 		opt.Password = c.Password

@@ -51,7 +51,7 @@ func classify(err error) errKind {
 	case strings.Contains(msg, "tls: certificate required"), strings.Contains(msg, "tls: bad certificate"),
 		strings.Contains(msg, "tls: unknown certificate authority"), strings.Contains(msg, "tls: expired certificate"):
 		return kindClientTL
-	case errors.As(err, &header):
+	case errors.As(err, &header), errors.Is(err, errNotTLS):
 		return kindNotTLS
 	}
 	return kindOther
@@ -67,23 +67,29 @@ var hints = map[errKind]string{
 	kindNotTLS:   "TLS: the server does not speak TLS (use redis://)",
 }
 
-// hintError is an error prefixed with what to do about it.
-type hintError struct {
-	hint string
+// HintError is a failure to use Redis prefixed with what a person must do
+// about it ("authentication failed (check …)"): one cause, one message, the
+// same from every subcommand. A command line shows Hint and the server's
+// own words (Cause) without the wrapping around them.
+type HintError struct {
+	Hint string
 	err  error
 }
 
-func (e *hintError) Error() string { return e.hint + ": " + e.err.Error() }
-func (e *hintError) Unwrap() error { return e.err }
+func (e *HintError) Error() string { return e.Hint + ": " + e.err.Error() }
+func (e *HintError) Unwrap() error { return e.err }
+
+// Cause is the underlying failure's text: what the server or the network said.
+func (e *HintError) Cause() string { return e.err.Error() }
 
 // describe prefixes err with what to do about it, when that is known and not said yet.
 func describe(err error) error {
-	var he *hintError
+	var he *HintError
 	if errors.As(err, &he) {
 		return err
 	}
 	if h, ok := hints[classify(err)]; ok {
-		return &hintError{hint: h, err: err}
+		return &HintError{Hint: h, err: err}
 	}
 	return err
 }

@@ -105,6 +105,18 @@ func (e *Engine) Skip(rule, subject string) {
 	}
 }
 
+// SkipSubject is Skip for every rule of subject: while the observer cannot
+// see, an instance's levels hold and no hold runs.
+func (e *Engine) SkipSubject(subject string) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for k, st := range e.states {
+		if k.subject == subject {
+			st.skipped = true
+		}
+	}
+}
+
 // Forget drops every state of subject without recording any change: an
 // instance that left gracefully is not an alert.
 func (e *Engine) Forget(subject string) {

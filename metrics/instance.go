@@ -11,6 +11,12 @@ type instance struct {
 	joinedNs       int64 // probes sent before the observer heard of it are not its to answer
 	lastSeen       time.Time
 	left           bool
+	// awaiting is set when the observer comes back from an outage of its
+	// own (at awaitSince): the instance is unknown until it proves it
+	// receives again (an ack, a report of a connected subscription) or
+	// rejoinWindow passes, and only probes sent after that are its to answer.
+	awaiting   bool
+	awaitSince time.Time
 	boots          map[string]time.Time // boot → last heard: two live at once is a collision
 	bootSeen       time.Time            // when boot (the latest) was last heard; boots lags it by < bootRefresh
 
@@ -19,8 +25,9 @@ type instance struct {
 	rtt                           *rttWindow
 	ring                          counterRing
 
-	prev         map[string]InstanceReport // last report per boot, for deltas
-	cum          InstanceReport            // summed over boots
+	prev         []bootReport   // last report of the latest boots, for deltas
+	baselineAt   time.Time      // when the first report was taken as the baseline
+	cum          InstanceReport // increases since the baseline, summed over boots
 	disconnected float64                   // seconds, as last reported
 	reportedAt   time.Time
 	offsetUs     float64
@@ -33,16 +40,16 @@ func newInstance(id string, now time.Time) *instance {
 	return &instance{
 		id: id, joinedNs: now.UnixNano(), lastSeen: now,
 		boots: make(map[string]time.Time), session: NewHistogram(), rtt: newRTTWindow(),
-		prev: make(map[string]InstanceReport), offsetUs: math.NaN(),
+		offsetUs: math.NaN(),
 	}
 }
 
 // heard notes a message from the instance. A graceful leaver that speaks
 // again has rejoined: its probes count from now.
-func (in *instance) heard(boot string, now time.Time) {
+func (in *instance) heard(boot string, now time.Time, subscribed bool) {
 	in.lastSeen = now
-	if in.left {
-		in.left = false
+	if in.left || (in.awaiting && subscribed) {
+		in.left, in.awaiting = false, false
 		in.joinedNs = now.UnixNano()
 	}
 	if boot == "" {
@@ -109,35 +116,105 @@ func (in *instance) resolve(sec int64, acked bool) {
 	}
 }
 
-// report folds a stats report in: counters are cumulative per boot, so
-// the increase since that boot's previous report goes to this second.
-func (in *instance) report(boot string, rep InstanceReport, now time.Time) {
+// reportOutcome is what folding a report in did.
+type reportOutcome int
+
+const (
+	reportCounted  reportOutcome = iota // increases since the boot's previous report counted
+	reportBaseline                      // the instance's first report: a baseline, nothing counted
+	reportRestart                       // a new boot of a known instance: a new baseline
+	reportBackward                      // a counter went backwards within one boot: refused
+)
+
+// maxPrevBoots bounds the boots whose last report is kept for deltas: a
+// restarting instance has one live boot and a stale one; a forged stream of
+// new boots must not grow the record.
+const maxPrevBoots = 4
+
+// report folds a stats report in. Counters are cumulative per boot: only
+// the increase since that boot's previous report counts, and the first
+// report of a boot is a baseline — a new observer does not inherit an
+// instance's past, and a restart starts afresh. A counter lower than the
+// boot's previous report is refused (reportBackward): nothing is counted.
+func (in *instance) report(boot string, rep InstanceReport, now time.Time) reportOutcome {
+	prev, seen := in.prevReport(boot)
+	if seen && backwards(rep, prev) {
+		return reportBackward
+	}
 	if rep.Role != "" {
 		in.role = rep.Role
 	}
-	prev := in.prev[boot]
-	in.prev[boot] = rep
-	d := func(cur, old uint64) int64 {
-		if cur < old {
-			return int64(cur)
-		}
-		return int64(cur - old)
-	}
-	c := in.ring.at(now.Unix())
-	c.self += d(rep.SelfReceived, prev.SelfReceived)
-	c.collisions += d(rep.Collisions, prev.Collisions)
-	c.errors += d(rep.Errors, prev.Errors)
-	in.cum.SelfReceived += uint64(d(rep.SelfReceived, prev.SelfReceived))
-	in.cum.Collisions += uint64(d(rep.Collisions, prev.Collisions))
-	in.cum.Errors += uint64(d(rep.Errors, prev.Errors))
-	in.cum.Reconnects += uint64(d(rep.Reconnects, prev.Reconnects))
-	in.cum.Drops += uint64(d(rep.Drops, prev.Drops))
-	in.cum.Malformed += uint64(d(rep.Malformed, prev.Malformed))
 	in.disconnected = float64(rep.DisconnectedMs) / 1e3
 	in.reportedAt = now
 	if rep.Final {
 		in.left = true
 	}
+	in.setPrev(boot, rep)
+	if !seen {
+		out := reportBaseline
+		if !in.baselineAt.IsZero() {
+			out = reportRestart
+		}
+		in.baselineAt = now
+		return out
+	}
+	c := in.ring.at(now.Unix())
+	c.self += int64(rep.SelfReceived - prev.SelfReceived)
+	c.collisions += int64(rep.Collisions - prev.Collisions)
+	c.errors += int64(rep.Errors - prev.Errors)
+	in.cum.SelfReceived = satAdd(in.cum.SelfReceived, rep.SelfReceived-prev.SelfReceived)
+	in.cum.Collisions = satAdd(in.cum.Collisions, rep.Collisions-prev.Collisions)
+	in.cum.Errors = satAdd(in.cum.Errors, rep.Errors-prev.Errors)
+	in.cum.Reconnects = satAdd(in.cum.Reconnects, rep.Reconnects-prev.Reconnects)
+	in.cum.Drops = satAdd(in.cum.Drops, rep.Drops-prev.Drops)
+	in.cum.Malformed = satAdd(in.cum.Malformed, rep.Malformed-prev.Malformed)
+	return reportCounted
+}
+
+// backwards reports whether any counter of rep is below prev's.
+func backwards(rep, prev InstanceReport) bool {
+	return rep.SelfReceived < prev.SelfReceived || rep.Collisions < prev.Collisions || rep.Errors < prev.Errors ||
+		rep.Reconnects < prev.Reconnects || rep.Drops < prev.Drops || rep.Malformed < prev.Malformed
+}
+
+// maxCount is the largest count the observer keeps: 2^53, the largest
+// integer a JSON number carries exactly. Sums saturate there rather than
+// wrap into negative figures.
+const maxCount = 1 << 53
+
+func satAdd(a, b uint64) uint64 {
+	if b > maxCount || a > maxCount-b {
+		return maxCount
+	}
+	return a + b
+}
+
+func (in *instance) prevReport(boot string) (InstanceReport, bool) {
+	for _, p := range in.prev {
+		if p.boot == boot {
+			return p.rep, true
+		}
+	}
+	return InstanceReport{}, false
+}
+
+func (in *instance) setPrev(boot string, rep InstanceReport) {
+	for i := range in.prev {
+		if in.prev[i].boot == boot {
+			in.prev[i].rep = rep
+			return
+		}
+	}
+	if len(in.prev) == maxPrevBoots {
+		copy(in.prev, in.prev[1:]) // the oldest boot goes
+		in.prev = in.prev[:len(in.prev)-1]
+	}
+	in.prev = append(in.prev, bootReport{boot, rep})
+}
+
+type bootReport struct {
+	boot string
+	rep  InstanceReport
 }
 
 // disconnectedFor is how long the instance's own subscription has been

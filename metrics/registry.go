@@ -17,6 +17,10 @@ type RegistryConfig struct {
 	// LateAfter is how long an instance has to ack a probe; an ack after
 	// that counts as late and the probe as lost. Default 2s.
 	LateAfter time.Duration
+	// ForgetAfter forgets an instance silent this long (its row and its
+	// alerts; the history says so); it comes back if it speaks again.
+	// Default DefaultForgetAfter; negative never forgets.
+	ForgetAfter time.Duration
 }
 
 // ProbeKey identifies one probe the observer sent.
@@ -78,6 +82,8 @@ type Registry struct {
 	notes       map[string]string
 	info        map[string]string
 
+	sight sight // the observer's own outages
+
 	selfCollisions   uint64    // messages bearing the observer's own ID from another process
 	selfCollisionsAt time.Time // when that count last grew
 }
@@ -95,10 +101,18 @@ type resolvedProbe struct {
 // maxRows bounds instances and sources: hostile input must not grow memory.
 const maxRows = 1024
 
+// DefaultForgetAfter is how long an instance may be silent before the
+// observer forgets it: long past any alert (silent WARN at 10 s), short
+// enough that a fleet's replaced instances do not crowd the table for hours.
+const DefaultForgetAfter = 10 * time.Minute
+
 // NewRegistry returns an empty registry.
 func NewRegistry(cfg RegistryConfig, now time.Time) *Registry {
 	if cfg.LateAfter <= 0 {
 		cfg.LateAfter = 2 * time.Second
+	}
+	if cfg.ForgetAfter == 0 {
+		cfg.ForgetAfter = DefaultForgetAfter
 	}
 	r := &Registry{cfg: cfg, started: now, engine: NewEngine(cfg.Thresholds.Rules(), DefaultHistoryCap)}
 	r.clear()
@@ -231,7 +245,7 @@ func (r *Registry) Ack(id, boot string, k ProbeKey, instRecvNs, nowNs int64) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	now := time.Unix(0, nowNs)
-	in := r.instance(id, boot, now)
+	in := r.instance(id, boot, now, true) // an ack proves it receives
 	if in == nil {
 		return
 	}
@@ -258,6 +272,13 @@ func (r *Registry) Ack(id, boot string, k ProbeKey, instRecvNs, nowNs int64) {
 		return
 	}
 	rtt := time.Duration(nowNs - p.sentNs)
+	if rtt > r.cfg.LateAfter {
+		// Read after its time (the tick that settles it has not run: the
+		// observer itself may have been frozen): late, and no sample.
+		delete(p.acked, id)
+		in.late++
+		return
+	}
 	in.session.Record(rtt)
 	in.rtt.record(now, rtt)
 	r.all.record(now, rtt)
@@ -277,11 +298,20 @@ func (r *Registry) DuplicateAck(id string) {
 func (r *Registry) Report(id, boot string, rep InstanceReport, now time.Time) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	in := r.instance(id, boot, now)
+	// A report proves it is back when its own subscription is.
+	in := r.instance(id, boot, now, rep.State == "" || rep.State == "connected")
 	if in == nil {
 		return
 	}
-	in.report(boot, rep, now)
+	switch in.report(boot, rep, now) {
+	case reportBackward:
+		r.countMalformed(id, "bad_stats", now)
+		return
+	case reportRestart:
+		lvl := r.engine.Level(id)
+		r.engine.Record(AlertChange{At: now, Rule: "baseline", Instance: id, From: lvl, To: lvl,
+			Note: "restarted (a new boot): its counters count from a new baseline"})
+	}
 	if rep.Final {
 		r.engine.Forget(id)
 	}
@@ -313,6 +343,10 @@ func (r *Registry) OutputBuffer(id string, omem, limit int64, now time.Time) {
 func (r *Registry) Malformed(source, reason string, now time.Time) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	r.countMalformed(source, reason, now)
+}
+
+func (r *Registry) countMalformed(source, reason string, now time.Time) {
 	r.malformed++
 	if len(r.malformedBy) < maxRows {
 		r.malformedBy[reason]++
@@ -335,7 +369,9 @@ func (r *Registry) Event(ev SourceEvent, now time.Time) {
 	s.observe(ev, now)
 }
 
-func (r *Registry) instance(id, boot string, now time.Time) *instance {
+// instance finds or adds instance id, heard from now; subscribed says the
+// message proves it receives (an ack, a report of a connected subscription).
+func (r *Registry) instance(id, boot string, now time.Time, subscribed bool) *instance {
 	in := r.instances[id]
 	if in == nil {
 		if len(r.instances) >= maxRows {
@@ -345,7 +381,7 @@ func (r *Registry) instance(id, boot string, now time.Time) *instance {
 		r.instances[id] = in
 		r.ackHint.Store(int32(len(r.instances)))
 	}
-	in.heard(boot, now)
+	in.heard(boot, now, subscribed)
 	return in
 }
 
@@ -376,11 +412,11 @@ func (r *Registry) resolve(now time.Time) {
 		}
 		r.queue = r.queue[1:]
 		delete(r.pending, k)
-		if p == nil {
-			continue
+		if p == nil || r.sight.voids(p.sentNs, r.cfg.LateAfter) {
+			continue // withdrawn, or in flight across the observer's own outage: void
 		}
 		for id, in := range r.instances {
-			if in.left || p.sentNs < in.joinedNs {
+			if in.left || in.awaiting || p.sentNs < in.joinedNs {
 				continue
 			}
 			_, ok := p.acked[id]

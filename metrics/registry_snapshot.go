@@ -14,10 +14,22 @@ import (
 func (r *Registry) Tick(now time.Time) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if r.sight.observe(now, r.conn, r.connSince, r.grace(now)) {
+		// Back from an outage of our own: every instance is unknown until
+		// it speaks again, and its silence counts from now.
+		for _, in := range r.instances {
+			if !in.left {
+				in.awaiting, in.awaitSince, in.lastSeen = true, now, now
+			}
+		}
+	}
 	r.resolve(now)
 	r.resolveBaseline(now)
-	for _, in := range r.instances {
+	for id, in := range r.instances {
 		in.pruneBoots(now)
+		if silent := now.Sub(in.lastSeen); r.cfg.ForgetAfter > 0 && silent > r.cfg.ForgetAfter && !r.sight.blind() {
+			r.forget(id, "silent for "+silent.Round(time.Second).String(), now)
+		}
 	}
 	r.evaluate(now)
 }
@@ -37,6 +49,9 @@ func (r *Registry) Snapshot(now time.Time) Snapshot {
 		Chart: r.all.series(now.Unix()), Malformed: r.malformed, MalformedByReason: maps.Clone(r.malformedBy),
 		Baseline: r.baselineRow(now), Shards: slices.Clone(r.shards),
 		Thresholds: r.cfg.Thresholds, Control: "unsigned",
+		// Empty lists are [] in JSON, never null: a consumer's jq '.alerts[]'
+		// must not fail on a quiet system.
+		Instances: []InstanceRow{}, Sources: []SourceRow{},
 	}
 	if r.cfg.Signed {
 		s.Control = "signed"
@@ -47,8 +62,17 @@ func (r *Registry) Snapshot(now time.Time) Snapshot {
 	for _, k := range slices.Sorted(maps.Keys(r.info)) {
 		s.Info = append(s.Info, r.info[k])
 	}
+	s.Blind = r.sight.why
 	for _, id := range slices.Sorted(maps.Keys(r.instances)) {
 		s.Instances = append(s.Instances, r.instanceRow(r.instances[id], now, s.History))
+	}
+	if s.Blind != "" {
+		markUnknown(&s)
+	}
+	for i := range s.Alerts {
+		if in := r.instances[s.Alerts[i].Instance]; in != nil && in.awaiting {
+			s.Alerts[i].Unknown = true
+		}
 	}
 	for _, id := range slices.Sorted(maps.Keys(r.sources)) {
 		s.Sources = append(s.Sources, r.sources[id].row(now))
@@ -69,11 +93,15 @@ func (r *Registry) instanceRow(in *instance, now time.Time, history []AlertChang
 		SelfReceived: int64(in.cum.SelfReceived), Collisions: int64(in.cum.Collisions),
 		Errors: int64(in.cum.Errors), Reconnects: int64(in.cum.Reconnects), Drops: int64(in.cum.Drops),
 		Malformed: int64(in.cum.Malformed), ClockOffsetUs: in.offsetUs, OutputBufferPct: in.omemPct,
+		CountingSince: in.baselineAt, Lost10s: w10.lost,
 		LastSeen: in.lastSeen, LastSeenMs: now.Sub(in.lastSeen).Milliseconds(), Left: in.left,
 		Rules: r.engine.Judgements(in.id, now),
 	}
 	row.Status = worst(row.Rules)
 	row.State = row.Status.Level
+	if in.awaiting && row.Rules["silent"].Level == OK {
+		markRowUnknown(&row)
+	}
 	for _, c := range history {
 		if c.Instance == in.id && len(row.Recent) < 10 {
 			row.Recent = append(row.Recent, c)
@@ -113,11 +141,28 @@ func (r *Registry) evaluate(now time.Time) {
 		recent = 1
 	}
 	e.Observe(now, "collision", "", recent)
+	e.Observe(now, "observer_stalled", "", r.sight.stalledFor(now))
+	if r.sight.blind() {
+		for id := range r.instances {
+			e.SkipSubject(id) // held: neither raised nor cleared by what we could not see
+		}
+		return
+	}
 	sec := now.Unix()
 	ids := slices.Sorted(maps.Keys(r.instances))
 	for _, id := range ids {
 		in := r.instances[id]
 		if in.left {
+			continue
+		}
+		if in.awaiting && now.Sub(in.awaitSince) > rejoinWindow {
+			in.awaiting, in.joinedNs = false, now.UnixNano() // past the reconnect backoff: its own again
+		}
+		if in.awaiting {
+			// Not back since the observer's outage: held, but a silence
+			// long enough still says it is gone.
+			e.SkipSubject(id)
+			e.Observe(now, "silent", id, now.Sub(in.lastSeen).Seconds())
 			continue
 		}
 		w := in.ring.sum(sec, windowSecs)
@@ -150,4 +195,36 @@ func observeOrSkip(e *Engine, now time.Time, rule, subject string, v float64) {
 		return
 	}
 	e.Observe(now, rule, subject, v)
+}
+
+// markUnknown marks every instance's judgements and alerts as held while
+// the observer is blind: the levels shown are the last ones judged.
+func markUnknown(s *Snapshot) {
+	for i := range s.Instances {
+		markRowUnknown(&s.Instances[i])
+	}
+	for i := range s.Alerts {
+		if s.Alerts[i].Instance != "" {
+			s.Alerts[i].Unknown = true
+		}
+	}
+}
+
+// grace is how long instances wait to be judged after an outage of the
+// observer: one probe round trip (the last 10 s's p99, or minGraceRTT) and
+// the ack timeout, so that the first probes after it can be answered.
+func (r *Registry) grace(now time.Time) time.Duration {
+	rtt := minGraceRTT
+	if p := r.all.window(now.Unix(), r.scratch); p.Count > 0 {
+		rtt = max(rtt, time.Duration(p.P99*float64(time.Microsecond)))
+	}
+	return rtt + r.cfg.LateAfter
+}
+
+func markRowUnknown(in *InstanceRow) {
+	for k, j := range in.Rules {
+		j.Unknown = true
+		in.Rules[k] = j
+	}
+	in.Status.Unknown = true
 }

@@ -17,7 +17,9 @@ type sim struct {
 
 func newSim() *sim {
 	now := time.Unix(1_760_700_000, 0)
-	return &sim{r: NewRegistry(RegistryConfig{Observer: "obs", Thresholds: DefaultThresholds()}, now), now: now}
+	r := NewRegistry(RegistryConfig{Observer: "obs", Thresholds: DefaultThresholds()}, now)
+	r.SetConn("connected", now) // an observer starts once subscribed
+	return &sim{r: r, now: now}
 }
 
 // step sends one probe and lets each instance in acks answer it (or not)

@@ -54,6 +54,10 @@ func (t Thresholds) Rules() []Rule {
 			ClearHold: hold, Unit: "s", Describe: describeSeconds},
 		{Name: "redis_disconnected", Warn: 0, Crit: t.DisconnectedCrit.Std().Seconds(), Above: true,
 			ClearHold: hold, Unit: "s", Describe: describeSeconds},
+		// The observer's own loop or clock stalled (seconds): its view has a
+		// hole, which is its own fault, not the instances'.
+		{Name: "observer_stalled", Warn: 0, Crit: none, Above: true,
+			ClearHold: hold, Unit: "s", Describe: describeSeconds},
 		// A subscriber's Redis output buffer, in percent of the pubsub hard
 		// limit: past half, Redis is about to disconnect it.
 		{Name: "output_buffer", Warn: 50, Crit: 90, Above: true,

@@ -167,8 +167,11 @@ type InstanceRow struct {
 	Duplicates int64 `json:"duplicates"`
 	Late       int64 `json:"late"`
 
-	// From the instance's own stats reports.
-	SelfReceived int64 `json:"selfReceived"`
+	// From the instance's own stats reports: the increases since its first
+	// report (the baseline, taken at CountingSince), or since its last
+	// restart; what happened before the observer saw it is not counted.
+	CountingSince time.Time `json:"countingSince"`
+	SelfReceived  int64     `json:"selfReceived"`
 	Collisions   int64 `json:"collisions"`
 	Errors       int64 `json:"errors"`
 	Reconnects   int64 `json:"reconnects"`

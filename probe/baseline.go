@@ -90,6 +90,10 @@ func StartBaseline(ctx context.Context, cfg BaselineConfig) (*Baseline, error) {
 	if err != nil {
 		return nil, fmt.Errorf("probe: baseline: %w", err)
 	}
+	if err := b.Ping(ctx); err != nil { // named at once, with what to do about it
+		_ = b.Close()
+		return nil, err
+	}
 	l := &Baseline{cfg: cfg, b: b, client: b.Redis(), pub: make([]atomic.Int64, cfg.Instances)}
 	if err := l.subscribe(ctx); err != nil {
 		l.Close()

@@ -30,7 +30,14 @@ func (o *Observer) bufferLoop(ctx context.Context) {
 		}
 		wait = o.cfg.BufferPoll
 		if err := o.pollBuffers(ctx); err != nil {
-			o.reg.Note(noteBuffers, "output-buffer warnings off: "+err.Error())
+			// Refused by an ACL, it is a trouble to act on (grant the
+			// command); a Redis that has no CLIENT LIST (the embedded one)
+			// is a fact to know.
+			if strings.Contains(err.Error(), "NOPERM") {
+				o.reg.Note(noteBuffers, "output-buffer warnings off: "+err.Error()+": grant +client|list")
+			} else {
+				o.reg.Info(noteBuffers, "output-buffer warnings off: "+err.Error())
+			}
 			wait = bufferRetry
 		}
 	}
@@ -57,7 +64,8 @@ func (o *Observer) pollBuffers(ctx context.Context) error {
 		return fmt.Errorf("CLIENT LIST refused (%s)", shortErr(err))
 	}
 	limit, limitNote := o.pubsubLimit(ctx)
-	o.reg.Note(noteBuffers, limitNote)
+	o.reg.Note(noteBuffers, "")
+	o.reg.Info(noteBuffers, limitNote)
 	omem := subscriberBuffers(list)
 	now := time.Now()
 	for _, id := range o.reg.InstanceIDs() {

@@ -25,6 +25,7 @@ type ObserverConfig struct {
 	Thresholds    metrics.Thresholds
 	Refresh       time.Duration // snapshot interval; default 250ms
 	LateAfter     time.Duration // an ack later than this is late; default 2s
+	ForgetAfter   time.Duration // forget instances silent this long; default metrics.DefaultForgetAfter
 	BufferPoll    time.Duration // how often CLIENT LIST is read for output buffers; default 2s
 	Logger        *slog.Logger
 	// Baseline runs a raw-Redis lane beside the probes: one plain PUBLISH
@@ -109,7 +110,7 @@ func NewObserver(cfg ObserverConfig) (*Observer, error) {
 	o.reg = metrics.NewRegistry(metrics.RegistryConfig{
 		Observer: cfg.ID, Redis: cfg.Conn.Redacted(), Transport: b.Config().Transport,
 		Channels: cfg.Channels, ProbeChannels: cfg.ProbeChannels,
-		Thresholds: cfg.Thresholds, LateAfter: cfg.LateAfter,
+		Thresholds: cfg.Thresholds, LateAfter: cfg.LateAfter, ForgetAfter: cfg.ForgetAfter,
 	}, time.Now())
 	o.reg.SetProbing(o.rate, false)
 	if cfg.Conn.Insecure() {

@@ -47,7 +47,7 @@ func (f *agentFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.role, "role", "agent", "role shown on the dashboard")
 	fs.Float64Var(&f.publishRate, "publish-rate", 0, "ordinary events per second to publish on the first channel (0: none)")
 	fs.Float64Var(&f.dropAcks, "test-drop-acks", 0, "TESTING ONLY: drop this fraction (0..1) of acks, evenly spread, to see a lossy instance")
-	fs.DurationVar(&f.ackDelay, "test-ack-delay", 0, "TESTING ONLY: delay every ack (and so the handler) by this long")
+	durationVar(fs, &f.ackDelay, "test-ack-delay", 0, "TESTING ONLY: delay every ack (and so the handler) by this long")
 	f.promAddr.register(fs)
 	f.transport.register(fs)
 }
@@ -86,7 +86,10 @@ func runAgent(ctx context.Context, env *Env, args []string) int {
 	if err != nil {
 		return env.Fail(ExitUsage, err)
 	}
-	logger, closeLog, err := f.common.SetupLog(env, env.Stderr)
+	// Log lines wait until the agent is subscribed: a failure to start is
+	// one error line, not the subscription's warnings and then the error.
+	held := newProgress(env.Stderr, false, false)
+	logger, closeLog, err := f.common.SetupLog(env, held)
 	if err != nil {
 		return env.Fail(ExitUsage, err)
 	}
@@ -101,7 +104,7 @@ func runAgent(ctx context.Context, env *Env, args []string) int {
 	}
 	cfg := bridge.Config{Conn: conn, Channels: splitList(f.channels), InstanceID: f.id, Logger: logger, Sharded: f.common.Sharded,
 		Transport: f.transport.String()}
-	return runAgentServing(ctx, env, cfg, opt, publishing{rate: f.publishRate, event: agentEvent}, &f.promAddr)
+	return runAgentServing(ctx, env, cfg, opt, publishing{rate: f.publishRate, event: agentEvent}, &f.promAddr, held.finish)
 }
 
 // publishing says what an agent publishes of its own: rate events per
@@ -117,11 +120,16 @@ func agentEvent(n int64) (string, any) { return "agent.event", map[string]int64{
 
 // runAgentInstance runs one attached bridge until ctx ends.
 func runAgentInstance(ctx context.Context, env *Env, cfg bridge.Config, opt probe.AttachOptions, pub publishing) int {
-	return runAgentServing(ctx, env, cfg, opt, pub, nil)
+	return runAgentServing(ctx, env, cfg, opt, pub, nil, nil)
 }
 
-// runAgentServing is runAgentInstance serving its counters as m says.
-func runAgentServing(ctx context.Context, env *Env, cfg bridge.Config, opt probe.AttachOptions, pub publishing, m *metricsFlag) int {
+// runAgentServing is runAgentInstance serving its counters as m says;
+// started, when set, is told whether the start failed.
+func runAgentServing(ctx context.Context, env *Env, cfg bridge.Config, opt probe.AttachOptions, pub publishing, m *metricsFlag,
+	started func(failed bool)) int {
+	if started == nil {
+		started = func(bool) {}
+	}
 	b, err := bridge.New(cfg)
 	if err != nil {
 		return env.Fail(ExitUsage, err)
@@ -129,14 +137,17 @@ func runAgentServing(ctx context.Context, env *Env, cfg bridge.Config, opt probe
 	a := probe.Attach(b, opt)
 	stopMetrics, err := m.serve(ctx, env, prom.NewAgentCollector(agentCounters(b, opt.Role)))
 	if err != nil {
+		started(true)
 		b.Close()
 		return env.Fail(ExitUsage, err)
 	}
 	defer stopMetrics()
 	if err := b.Start(ctx); err != nil {
+		started(true)
 		b.Close()
 		return env.Fail(ExitUsage, err)
 	}
+	started(false)
 	a.Run()
 	fmt.Fprintf(env.Stderr, "bridgescope agent %s (boot %s) on %s, channels %v: acking probes\n",
 		b.InstanceID(), b.Boot(), cfg.Conn.Redacted(), b.Config().Channels)

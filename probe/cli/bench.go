@@ -90,14 +90,14 @@ func (f *benchFlags) register(fs *flag.FlagSet) {
 	f.common.Register(fs)
 	f.rates = rateList{1000, 10000, 0}
 	fs.IntVar(&f.instances, "instances", 4, "instances in each lane (2.."+fmt.Sprint(maxValidateInstances)+")")
-	fs.DurationVar(&f.duration, "duration", 10*time.Second, "how long each lane publishes at each rate")
+	durationVar(fs, &f.duration, "duration", 10*time.Second, "how long each lane publishes at each rate")
 	fs.Var(&f.rates, "rates", "comma-separated events per second, all instances together; max is the closed loop")
 	fs.StringVar(&f.channel, "channel", "", "channel of the bridge lane (default a private bridge:bench:<pid>: a max-rate\nrun must not flood the bots' channel; the bare lane always uses a private one)")
 	fs.IntVar(&f.inFlight, "in-flight", bench.DefaultBenchInFlight, "max: events published but not yet delivered everywhere")
 	fs.BoolVar(&f.json, "json", false, "print the result as one JSON object")
 	fs.BoolVar(&f.verbose, "verbose", false, "log each segment on stderr")
-	fs.DurationVar(&f.soak, "soak", 0, "run the memory soak for this long instead of the table")
-	fs.DurationVar(&f.every, "soak-every", time.Minute, "how often the soak prints a sample")
+	durationVar(fs, &f.soak, "soak", 0, "run the memory soak for this long instead of the table")
+	durationVar(fs, &f.every, "soak-every", time.Minute, "how often the soak prints a sample")
 	fs.StringVar(&f.profile, "cpuprofile", "", "write a CPU profile of the whole run to `file` (go tool pprof -top)")
 }
 

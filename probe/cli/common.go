@@ -57,9 +57,10 @@ func (e *Env) Errorf(format string, args ...any) {
 	_, _ = fmt.Fprintf(e.Stderr, "bridgescope: %s\n", msg) // nowhere left to report a failed write
 }
 
-// Fail prints err as Errorf does and returns code.
+// Fail prints err as Errorf does, reduced to its cause (userError), and
+// returns code.
 func (e *Env) Fail(code int, err error) int {
-	e.Errorf("%v", err)
+	e.Errorf("%s", userError(err))
 	return code
 }
 
@@ -144,8 +145,12 @@ func (c *Common) Conn(env *Env) (bridge.ConnConfig, error) {
 		}
 	}
 	registerURLSecrets(env, raw)
-	if _, err := url.Parse(raw); err != nil {
-		return bridge.ConnConfig{}, badURL(c.Redis == "" && os.Getenv("REDIS_URL") != "")
+	if err := bridge.CheckURL(raw); err != nil {
+		src := "--redis"
+		if c.Redis == "" && os.Getenv("REDIS_URL") != "" {
+			src = "REDIS_URL"
+		}
+		return bridge.ConnConfig{}, fmt.Errorf("%s: %w", src, err)
 	}
 	conn := bridge.ConnConfig{URL: raw}
 	if c.PasswordFile != "" {
@@ -157,19 +162,6 @@ func (c *Common) Conn(env *Env) (bridge.ConnConfig, error) {
 		conn.Password = pw
 	}
 	return conn, c.ConnFlags.apply(&conn)
-}
-
-// badURL is the error for a URL that does not parse. It quotes none of it:
-// url.Parse's errors quote pieces of the URL (an unescaped / ? # cuts the
-// password into the "port", a bad % escape quotes what follows it), and
-// those pieces are the password's.
-func badURL(fromEnv bool) error {
-	src := "--redis"
-	if fromEnv {
-		src = "REDIS_URL"
-	}
-	return fmt.Errorf("%s is not a valid URL redis://[user:password@]host:port[/db]: "+
-		"in a password, escape %% @ / ? # and space as %%25 %%40 %%2F %%3F %%23 %%20", src)
 }
 
 // registerArgSecrets registers the passwords of every URL among the command
@@ -281,7 +273,10 @@ func parseFlags(env *Env, fs *flag.FlagSet, usage string, args []string) (code i
 		fs.PrintDefaults()
 		return env.print(ExitOK, "%s", b.String()), false
 	case err != nil:
-		env.Errorf("%s: %v (see 'bridgescope %s -h')", fs.Name(), err, fs.Name())
+		// The flag package writes flags with one dash ("flag -duration");
+		// everything else here, and the user, writes two.
+		msg := strings.ReplaceAll(err.Error(), "for flag -", "for --")
+		env.Errorf("%s: %s (see 'bridgescope %s -h')", fs.Name(), msg, fs.Name())
 		return ExitUsage, false
 	case fs.NArg() > 0:
 		env.Errorf("%s: unexpected argument %q (see 'bridgescope %s -h')", fs.Name(), fs.Arg(0), fs.Name())

@@ -40,30 +40,32 @@ Prints the report as text (default), --json or --markdown; exits 0 on PASS,
 ` + faultUsage
 
 type validateFlags struct {
-	common    Common
-	instances int
-	duration  time.Duration
-	drain     time.Duration
-	rate      float64
-	channel   string
-	json      bool
-	markdown  bool
-	verbose   bool
-	sharedID  bool
-	baseline  bool
-	th        metrics.Thresholds
-	promAddr  metricsFlag
-	fault     faultFlags
-	transport transportFlag
+	common     Common
+	instances  int
+	duration   time.Duration
+	drain      time.Duration
+	rate       float64
+	channel    string
+	channelSet bool // --channel was given: the run may be on a live channel
+	json       bool
+	markdown   bool
+	verbose    bool
+	sharedID   bool
+	baseline   bool
+	th         metrics.Thresholds
+	promAddr   metricsFlag
+	fault      faultFlags
+	transport  transportFlag
 }
 
 func (f *validateFlags) register(fs *flag.FlagSet) {
 	f.common.Register(fs)
 	fs.IntVar(&f.instances, "instances", 3, "number of in-process instances (2.."+fmt.Sprint(maxValidateInstances)+")")
-	fs.DurationVar(&f.duration, "duration", 20*time.Second, "how long to publish")
+	durationVar(fs, &f.duration, "duration", 20*time.Second, "how long to publish")
 	fs.Float64Var(&f.rate, "rate", 10, "events per second, all instances together")
-	fs.StringVar(&f.channel, "channel", bridge.DefaultChannel, "channel to publish and subscribe on")
-	fs.DurationVar(&f.drain, "drain", 2*time.Second, "how long to wait after publishing for deliveries still under way")
+	fs.StringVar(&f.channel, "channel", "", "channel to publish and subscribe on (default a private bridge:validate:<random>;\n"+
+		bridge.DefaultChannel+" is the bots' live channel: every bot there receives the run's events)")
+	durationVar(fs, &f.drain, "drain", 2*time.Second, "how long to wait after publishing for deliveries still under way")
 	fs.BoolVar(&f.json, "json", false, "print the report as one JSON object")
 	fs.BoolVar(&f.markdown, "markdown", false, "print the report as Markdown")
 	fs.BoolVar(&f.verbose, "verbose", false, "log the run's steps on stderr")
@@ -92,7 +94,9 @@ func (f *validateFlags) check() error {
 	if f.drain < 0 {
 		errs = append(errs, fmt.Errorf("--drain must not be negative, got %v", f.drain))
 	}
-	if strings.TrimSpace(f.channel) == "" || bridge.IsPattern(f.channel) {
+	if f.channel == "" {
+		f.channel = bridge.DefaultPrefix + "validate:" + bridge.NewBoot()
+	} else if strings.TrimSpace(f.channel) == "" || bridge.IsPattern(f.channel) {
 		errs = append(errs, fmt.Errorf("--channel must name one channel (no *, ? or [), got %q", f.channel))
 	}
 	if f.json && f.markdown {
@@ -112,6 +116,7 @@ func runValidate(ctx context.Context, env *Env, args []string) int {
 	if code, ok := parseFlags(env, fs, validateUsage, args); !ok {
 		return code
 	}
+	fs.Visit(func(fl *flag.Flag) { f.channelSet = f.channelSet || fl.Name == "channel" })
 	if err := f.check(); err != nil {
 		return env.Fail(ExitUsage, fmt.Errorf("validate: %w", err))
 	}
@@ -139,6 +144,11 @@ func runValidate(ctx context.Context, env *Env, args []string) int {
 	cfg.Bridge.Transport = f.transport.String() // --compare-transports sets it per run
 	if f.verbose {
 		cfg.Log = prog
+	}
+	if f.channelSet {
+		if note := liveChannelNote(ctx, conn, f.channel, f.rate, f.duration); note != "" {
+			env.Errorf("validate: %s", note)
+		}
 	}
 	if f.fault.active() {
 		return f.runFaults(ctx, env, cfg, prog)
@@ -204,4 +214,24 @@ func (f *validateFlags) startBaseline(ctx context.Context, env *Env, conn bridge
 		defer cancel()
 		return <-done
 	}
+}
+
+// liveChannelNote says, before a run on a channel given by name, how many
+// subscribers it has now (PUBSUB NUMSUB): on the bots' live channel each of
+// them receives every event of the run. "" when it has none or Redis will
+// not say.
+func liveChannelNote(ctx context.Context, conn bridge.ConnConfig, ch string, rate float64, d time.Duration) string {
+	b, err := bridge.New(bridge.Config{Conn: conn, InstanceID: "bridgescope-validate-check", DisableSubscription: true})
+	if err != nil {
+		return ""
+	}
+	defer b.Close()
+	ctx, cancel := context.WithTimeout(ctx, bridge.DefaultCommandTimeout)
+	defer cancel()
+	n, err := b.Redis().PubSubNumSub(ctx, ch).Result()
+	if err != nil || n[ch] == 0 {
+		return ""
+	}
+	return fmt.Sprintf("channel %s has %d subscribers besides this run (PUBSUB NUMSUB): each receives its %.0f events",
+		ch, n[ch], rate*d.Seconds())
 }

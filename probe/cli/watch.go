@@ -48,6 +48,7 @@ type watchFlags struct {
 	probeChannels string
 	probeRate     float64
 	lateAfter     time.Duration
+	forgetAfter   time.Duration
 	id            string
 	theme         string
 	headless      bool
@@ -71,10 +72,11 @@ func (f *watchFlags) register(fs *flag.FlagSet, withConn bool) {
 		fs.StringVar(&f.common.LogFile, "log", "", "write log lines to `file`")
 	}
 	fs.Float64Var(&f.probeRate, "probe-rate", 10, fmt.Sprintf("probes per second on each probe channel (%g..%g; +/- on screen)", float64(probe.MinProbeRate), float64(probe.MaxProbeRate)))
-	fs.DurationVar(&f.lateAfter, "late-after", 2*time.Second, "how long an instance has to ack a probe before it counts as lost (and the ack as late)")
+	durationVar(fs, &f.lateAfter, "late-after", 2*time.Second, "how long an instance has to ack a probe before it counts as lost (and the ack as late)")
+	durationVar(fs, &f.forgetAfter, "forget-after", metrics.DefaultForgetAfter, "forget an instance silent this long (its row and alerts; it comes back if it speaks)")
 	fs.StringVar(&f.theme, "theme", themes.Auto, "colour theme: "+strings.Join(append([]string{themes.Auto}, themes.Names()...), ", "))
 	fs.BoolVar(&f.headless, "headless", false, "no dashboard: a summary line a second, the final state at the end")
-	fs.DurationVar(&f.duration, "duration", 0, "stop after this long (default: until Ctrl-C or q)")
+	durationVar(fs, &f.duration, "duration", 0, "stop after this long (default: until Ctrl-C or q)")
 	fs.BoolVar(&f.json, "json", false, "headless: print the final state as one JSON object on stdout")
 	fs.BoolVar(&f.markdown, "markdown", false, "headless: print the final state as Markdown on stdout")
 	fs.StringVar(&f.snapshotDir, "snapshot-dir", tui.DefaultSnapshotDir, "where the 's' key writes snapshots")
@@ -97,6 +99,9 @@ func (f *watchFlags) check() error {
 		if _, err := themes.Lookup(f.theme); err != nil {
 			errs = append(errs, err)
 		}
+	}
+	if f.forgetAfter < time.Minute {
+		errs = append(errs, fmt.Errorf("--forget-after must be at least 1m (past every alert), got %v", f.forgetAfter))
 	}
 	if f.lateAfter < 10*time.Millisecond || f.lateAfter > time.Minute {
 		errs = append(errs, fmt.Errorf("--late-after must be within 10ms..1m, got %v", f.lateAfter))
@@ -156,6 +161,7 @@ func (f *watchFlags) observe(ctx context.Context, env *Env, oc probe.ObserverCon
 	}
 	defer closeLog()
 	oc.ProbeRate, oc.Thresholds, oc.Logger, oc.LateAfter = f.probeRate, f.th, logger, f.lateAfter
+	oc.ForgetAfter = f.forgetAfter
 	oc.Baseline = f.baseline
 	o, err := probe.NewObserver(oc)
 	if err != nil {
@@ -245,5 +251,7 @@ func (f *watchFlags) dashboard(ctx context.Context, env *Env, o *probe.Observer)
 	if _, err := fmt.Fprintln(env.Stdout, report.WatchLine(final)); err != nil {
 		return ExitUsage
 	}
-	return exitFor(final)
+	// Quitting the dashboard is not a verdict: the CRIT-at-end exit code is
+	// --headless's, for scripts.
+	return ExitOK
 }

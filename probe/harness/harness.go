@@ -180,10 +180,8 @@ func startHarness(ctx context.Context, cfg Config) (*harness, error) {
 // bridge. Start returns once Redis confirmed the subscription: nothing is
 // published before every instance can receive it.
 func (h *harness) connect(ctx context.Context) error {
-	pctx, cancel := context.WithTimeout(ctx, bridge.DefaultDialTimeout)
-	defer cancel()
-	if err := h.bridges[0].Redis().Ping(pctx).Err(); err != nil {
-		return fmt.Errorf("harness: cannot reach Redis at %s: %w", h.cfg.Conn.Redacted(), err)
+	if err := h.bridges[0].Ping(ctx); err != nil {
+		return fmt.Errorf("harness: %w", err)
 	}
 	errs := make([]error, len(h.bridges))
 	var wg sync.WaitGroup
