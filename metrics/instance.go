@@ -17,8 +17,8 @@ type instance struct {
 	// rejoinWindow passes, and only probes sent after that are its to answer.
 	awaiting   bool
 	awaitSince time.Time
-	boots          map[string]time.Time // boot → last heard: two live at once is a collision
-	bootSeen       time.Time            // when boot (the latest) was last heard; boots lags it by < bootRefresh
+	boots      map[string]time.Time // boot → last heard: two live at once is a collision
+	bootSeen   time.Time            // when boot (the latest) was last heard; boots lags it by < bootRefresh
 
 	sent, acked, lost, dups, late int64 // probes, session
 	session                       *Histogram
@@ -28,7 +28,7 @@ type instance struct {
 	prev         []bootReport   // last report of the latest boots, for deltas
 	baselineAt   time.Time      // when the first report was taken as the baseline
 	cum          InstanceReport // increases since the baseline, summed over boots
-	disconnected float64                   // seconds, as last reported
+	disconnected float64        // seconds, as last reported
 	reportedAt   time.Time
 	offsetUs     float64
 	offsetN      int

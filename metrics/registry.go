@@ -11,9 +11,9 @@ import (
 type RegistryConfig struct {
 	Observer, Redis, Transport string
 	// Signed says control messages are authenticated with a shared key.
-	Signed bool
-	Channels, ProbeChannels    []string
-	Thresholds                 Thresholds
+	Signed                  bool
+	Channels, ProbeChannels []string
+	Thresholds              Thresholds
 	// LateAfter is how long an instance has to ack a probe; an ack after
 	// that counts as late and the probe as lost. Default 2s.
 	LateAfter time.Duration

@@ -52,7 +52,7 @@ func (s *sight) observe(now time.Time, conn string, since time.Time, grace time.
 	last := s.lastTick
 	s.lastTick = now
 	if !last.IsZero() {
-		mono := now.Sub(last)                    // monotonic where both have it
+		mono := now.Sub(last)                   // monotonic where both have it
 		wall := now.Round(0).Sub(last.Round(0)) // the wall clock alone
 		if mono > stallAfter || wall > stallAfter+clockSkewTolerance || wall < -clockSkewTolerance {
 			gap := max(mono, wall)

@@ -172,11 +172,11 @@ type InstanceRow struct {
 	// restart; what happened before the observer saw it is not counted.
 	CountingSince time.Time `json:"countingSince"`
 	SelfReceived  int64     `json:"selfReceived"`
-	Collisions   int64 `json:"collisions"`
-	Errors       int64 `json:"errors"`
-	Reconnects   int64 `json:"reconnects"`
-	Drops        int64 `json:"drops"`
-	Malformed    int64 `json:"malformed"`
+	Collisions    int64     `json:"collisions"`
+	Errors        int64     `json:"errors"`
+	Reconnects    int64     `json:"reconnects"`
+	Drops         int64     `json:"drops"`
+	Malformed     int64     `json:"malformed"`
 
 	ClockOffsetUs float64 `json:"clockOffsetUs"`
 	// OutputBufferPct is the largest Redis output buffer of the instance's
