@@ -226,7 +226,11 @@ func (b *Bridge) Ping(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, b.cfg.DialTimeout)
 	defer cancel()
 	if err := b.pingTLSAware(ctx); err != nil {
-		err = fmt.Errorf("bridge: connect %s: %w", b.cfg.Conn.Redacted(), describe(err))
+		err = describe(err)
+		if he := (*HintError)(nil); errors.As(err, &he) && he.Addr == "" {
+			he.Addr = b.cfg.Conn.Redacted()
+		}
+		err = fmt.Errorf("bridge: connect %s: %w", b.cfg.Conn.Redacted(), err)
 		b.setState(StateDisconnected, err)
 		return b.cfg.Conn.redact(err)
 	}

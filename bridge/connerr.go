@@ -25,6 +25,9 @@ const (
 	kindHost             // the server certificate is for another host
 	kindClientTL         // the server wants (another) client certificate
 	kindNotTLS           // a TLS client met a plaintext server
+	kindRefused          // nothing listens at the address
+	kindNoHost           // the host name does not resolve
+	kindTimeout          // no answer within the dial timeout
 )
 
 func classify(err error) errKind {
@@ -53,6 +56,12 @@ func classify(err error) errKind {
 		return kindClientTL
 	case errors.As(err, &header), errors.Is(err, errNotTLS):
 		return kindNotTLS
+	case strings.Contains(msg, "connection refused"):
+		return kindRefused
+	case strings.Contains(msg, "no such host"), strings.Contains(msg, "server misbehaving"):
+		return kindNoHost
+	case errors.Is(err, context.DeadlineExceeded), strings.Contains(msg, "i/o timeout"):
+		return kindTimeout
 	}
 	return kindOther
 }
@@ -65,6 +74,9 @@ var hints = map[errKind]string{
 	kindHost:     "TLS: the server's certificate is not valid for this host name (set the TLS server name)",
 	kindClientTL: "TLS: the server refused the connection for want of a valid client certificate (set the TLS client certificate and key)",
 	kindNotTLS:   "TLS: the server does not speak TLS (use redis://)",
+	kindRefused:  "nothing listens at that address (is Redis running there? check the host and port)",
+	kindNoHost:   "the host name does not resolve (check the host in the URL)",
+	kindTimeout:  "no answer in time (a firewall, a wrong address, or Redis frozen)",
 }
 
 // HintError is a failure to use Redis prefixed with what a person must do
@@ -73,6 +85,8 @@ var hints = map[errKind]string{
 // own words (Cause) without the wrapping around them.
 type HintError struct {
 	Hint string
+	// Addr is where it happened (redacted), when the bridge knows it.
+	Addr string
 	err  error
 }
 

@@ -147,7 +147,8 @@ func runBench(ctx context.Context, env *Env, args []string) int {
 	if err != nil {
 		return env.Fail(ExitUsage, fmt.Errorf("bench: %w", err))
 	}
-	logger, closeLog, err := f.common.SetupLog(env, env.Stderr)
+	held := newProgress(env.Stderr, false, false) // log lines wait until the lanes connect
+	logger, closeLog, err := f.common.SetupLog(env, held)
 	if err != nil {
 		return env.Fail(ExitUsage, fmt.Errorf("bench: %w", err))
 	}
@@ -158,7 +159,7 @@ func runBench(ctx context.Context, env *Env, args []string) int {
 	}
 	defer stopProfile()
 	if f.soak > 0 {
-		return f.runSoak(ctx, env, conn, set)
+		return f.runSoak(ctx, env, conn, set, held)
 	}
 	cfg := bench.Config{Conn: conn, Instances: f.instances, Duration: f.duration, Rates: f.rates,
 		Channel: f.channel, InFlight: f.inFlight, Logger: logger}
@@ -166,6 +167,7 @@ func runBench(ctx context.Context, env *Env, args []string) int {
 		cfg.Log = env.Stderr
 	}
 	rep, err := bench.Run(ctx, cfg)
+	held.finish(err != nil) // a failure is its one error line
 	if err != nil {
 		return env.Fail(ExitUsage, fmt.Errorf("bench: %w", err))
 	}
@@ -182,7 +184,7 @@ func runBench(ctx context.Context, env *Env, args []string) int {
 	return ExitOK
 }
 
-func (f *benchFlags) runSoak(ctx context.Context, env *Env, conn bridge.ConnConfig, set map[string]bool) int {
+func (f *benchFlags) runSoak(ctx context.Context, env *Env, conn bridge.ConnConfig, set map[string]bool, held *progress) int {
 	cfg := bench.SoakConfig{Conn: conn, Instances: soakInstances, Rate: soakRate, Duration: f.soak,
 		Every: f.every, Channel: f.channel}
 	if set["instances"] {
@@ -195,6 +197,7 @@ func (f *benchFlags) runSoak(ctx context.Context, env *Env, conn bridge.ConnConf
 		_ = report.SoakLine(s)(env.Stdout) // a failed write is seen at the summary
 	}
 	sum, err := bench.RunSoak(ctx, cfg)
+	held.finish(err != nil)
 	if err != nil {
 		return env.Fail(ExitUsage, fmt.Errorf("bench: soak: %w", err))
 	}

@@ -16,7 +16,7 @@ import (
 func TestValidateStreams(t *testing.T) {
 	s := bridgetest.Start(t)
 	code, stdout, stderr := run(t, context.Background(), "validate", "--redis", s.URL(), "--transport", "streams",
-		"--instances", "3", "--duration", "2s", "--rate", "50", "--json")
+		"--channel", bridge.DefaultChannel, "--instances", "3", "--duration", "2s", "--rate", "50", "--json")
 	if code != ExitOK || stderr != "" {
 		t.Fatalf("exit %d, stderr %q; want 0 and nothing on stderr\n%s", code, stderr, stdout)
 	}

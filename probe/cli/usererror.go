@@ -15,7 +15,11 @@ import (
 func userError(err error) string {
 	var he *bridge.HintError
 	if errors.As(err, &he) {
-		return "cannot use Redis: " + he.Hint + " (" + innerCause(he.Cause()) + ")"
+		where := "Redis"
+		if he.Addr != "" {
+			where = "Redis at " + he.Addr
+		}
+		return "cannot use " + where + ": " + he.Hint + " (" + innerCause(he.Cause()) + ")"
 	}
 	var ue *bridge.URLError
 	if errors.As(err, &ue) {

@@ -167,7 +167,7 @@ func TestValidateUsageErrors(t *testing.T) {
 		want string
 	}{
 		{[]string{"--instances", "1"}, "--instances must be between 2 and"},
-		{[]string{"--instances", "x"}, `invalid value "x" for flag -instances`},
+		{[]string{"--instances", "x"}, `invalid value "x" for --instances`},
 		{[]string{"--rate", "0"}, "--rate must be a positive"},
 		{[]string{"--rate", "-5"}, "--rate must be a positive"},
 		{[]string{"--rate", "NaN"}, "--rate must be a positive"},
