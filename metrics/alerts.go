@@ -22,15 +22,15 @@ const DefaultHistoryCap = 256
 // the hysteresis (fall). A level moves once its condition has held without a
 // break for the rule's Hold (ClearHold when falling).
 type Engine struct {
-	mu     sync.Mutex
-	rules  map[string]*Rule
-	states map[stateKey]*alertState
+	mu    sync.Mutex
+	rules map[string]*Rule
+	// states are by subject, then rule: what one instance costs does not
+	// depend on how many others there are.
+	states map[string]map[string]*alertState
 	hist   []AlertChange // ring buffer of cap histCap
 	next   int           // where the next change goes
 	histN  int
 }
-
-type stateKey struct{ rule, subject string }
 
 type alertState struct {
 	rule    *Rule
@@ -52,7 +52,7 @@ func NewEngine(rules []Rule, historyCap int) *Engine {
 	}
 	e := &Engine{
 		rules:  make(map[string]*Rule, len(rules)),
-		states: make(map[stateKey]*alertState),
+		states: make(map[string]map[string]*alertState),
 		hist:   make([]AlertChange, historyCap),
 	}
 	for i := range rules {
@@ -72,11 +72,15 @@ func (e *Engine) Observe(now time.Time, rule, subject string, value float64) Lev
 	if r == nil {
 		return OK
 	}
-	k := stateKey{rule, subject}
-	st := e.states[k]
+	bySubject := e.states[subject]
+	if bySubject == nil {
+		bySubject = make(map[string]*alertState, 8)
+		e.states[subject] = bySubject
+	}
+	st := bySubject[rule]
 	if st == nil {
 		st = &alertState{rule: r}
-		e.states[k] = st
+		bySubject[rule] = st
 	}
 	if math.IsNaN(value) {
 		st.skipped = true
@@ -100,7 +104,7 @@ func (e *Engine) Observe(now time.Time, rule, subject string, value float64) Lev
 func (e *Engine) Skip(rule, subject string) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if st := e.states[stateKey{rule, subject}]; st != nil {
+	if st := e.states[subject][rule]; st != nil {
 		st.skipped = true
 	}
 }
@@ -110,10 +114,8 @@ func (e *Engine) Skip(rule, subject string) {
 func (e *Engine) SkipSubject(subject string) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	for k, st := range e.states {
-		if k.subject == subject {
-			st.skipped = true
-		}
+	for _, st := range e.states[subject] {
+		st.skipped = true
 	}
 }
 
@@ -122,11 +124,7 @@ func (e *Engine) SkipSubject(subject string) {
 func (e *Engine) Forget(subject string) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	for k := range e.states {
-		if k.subject == subject {
-			delete(e.states, k)
-		}
-	}
+	delete(e.states, subject)
 }
 
 // Active returns the alerts above OK, worst first, then oldest first, as
@@ -135,14 +133,16 @@ func (e *Engine) Active(now time.Time) []Alert {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	out := []Alert{}
-	for k, st := range e.states {
-		if st.level == OK {
-			continue
+	for subject, rules := range e.states {
+		for rule, st := range rules {
+			if st.level == OK {
+				continue
+			}
+			j := st.judgement(now)
+			out = append(out, Alert{Rule: rule, Instance: subject, Level: st.level,
+				Since: st.since, Value: st.value, Message: st.rule.Message(st.level, st.value),
+				Condition: st.rule.Condition(st.level), Clearing: j.Clearing, ClearsInMs: j.ClearsInMs})
 		}
-		j := st.judgement(now)
-		out = append(out, Alert{Rule: k.rule, Instance: k.subject, Level: st.level,
-			Since: st.since, Value: st.value, Message: st.rule.Message(st.level, st.value),
-			Condition: st.rule.Condition(st.level), Clearing: j.Clearing, ClearsInMs: j.ClearsInMs})
 	}
 	slices.SortFunc(out, func(a, b Alert) int {
 		return cmp.Or(cmp.Compare(b.Level, a.Level), a.Since.Compare(b.Since),
@@ -168,10 +168,8 @@ func (e *Engine) Level(subject string) Level {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	worst := OK
-	for k, st := range e.states {
-		if k.subject == subject {
-			worst = max(worst, st.level)
-		}
+	for _, st := range e.states[subject] {
+		worst = max(worst, st.level)
 	}
 	return worst
 }
@@ -181,11 +179,9 @@ func (e *Engine) Level(subject string) Level {
 func (e *Engine) Judgements(subject string, now time.Time) map[string]Judgement {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	out := make(map[string]Judgement)
-	for k, st := range e.states {
-		if k.subject == subject {
-			out[k.rule] = st.judgement(now)
-		}
+	out := make(map[string]Judgement, len(e.states[subject]))
+	for rule, st := range e.states[subject] {
+		out[rule] = st.judgement(now)
 	}
 	return out
 }

@@ -21,12 +21,16 @@ type instance struct {
 	bootSeen   time.Time            // when boot (the latest) was last heard; boots lags it by < bootRefresh
 
 	sent, acked, lost, dups, late int64 // probes, session
-	session                       *Histogram
-	rtt                           *rttWindow
+	// session and rtt are made at the first round trip: an instance that
+	// never answered a probe (a forged stats sender) costs no histograms.
+	session *Histogram
+	rtt     *rttWindow
 	ring                          counterRing
 
 	prev         []bootReport   // last report of the latest boots, for deltas
 	baselineAt   time.Time      // when the first report was taken as the baseline
+	restarts     int64          // new boots after the first
+	restartNoted time.Time      // the last restart note in the history
 	cum          InstanceReport // increases since the baseline, summed over boots
 	disconnected float64        // seconds, as last reported
 	reportedAt   time.Time
@@ -39,7 +43,7 @@ type instance struct {
 func newInstance(id string, now time.Time) *instance {
 	return &instance{
 		id: id, joinedNs: now.UnixNano(), lastSeen: now,
-		boots: make(map[string]time.Time), session: NewHistogram(), rtt: newRTTWindow(),
+		boots: make(map[string]time.Time),
 		offsetUs: math.NaN(),
 	}
 }
@@ -159,9 +163,9 @@ func (in *instance) report(boot string, rep InstanceReport, now time.Time) repor
 		return out
 	}
 	c := in.ring.at(now.Unix())
-	c.self += int64(rep.SelfReceived - prev.SelfReceived)
-	c.collisions += int64(rep.Collisions - prev.Collisions)
-	c.errors += int64(rep.Errors - prev.Errors)
+	c.self = satInc(c.self, delta(rep.SelfReceived, prev.SelfReceived))
+	c.collisions = satInc(c.collisions, delta(rep.Collisions, prev.Collisions))
+	c.errors = satInc(c.errors, delta(rep.Errors, prev.Errors))
 	in.cum.SelfReceived = satAdd(in.cum.SelfReceived, rep.SelfReceived-prev.SelfReceived)
 	in.cum.Collisions = satAdd(in.cum.Collisions, rep.Collisions-prev.Collisions)
 	in.cum.Errors = satAdd(in.cum.Errors, rep.Errors-prev.Errors)
@@ -170,6 +174,9 @@ func (in *instance) report(boot string, rep InstanceReport, now time.Time) repor
 	in.cum.Malformed = satAdd(in.cum.Malformed, rep.Malformed-prev.Malformed)
 	return reportCounted
 }
+
+// delta is cur − old (cur ≥ old), at most maxCount.
+func delta(cur, old uint64) int64 { return int64(min(cur-old, maxCount)) }
 
 // backwards reports whether any counter of rep is below prev's.
 func backwards(rep, prev InstanceReport) bool {
@@ -226,6 +233,15 @@ func (in *instance) disconnectedFor(now time.Time) float64 {
 	return in.disconnected + now.Sub(in.reportedAt).Seconds()
 }
 
+// recordRTT books one round trip, making the histograms on the first.
+func (in *instance) recordRTT(now time.Time, rtt time.Duration) {
+	if in.session == nil {
+		in.session, in.rtt = NewHistogram(), newRTTWindow()
+	}
+	in.session.Record(rtt)
+	in.rtt.record(now, rtt)
+}
+
 // observeOffset smooths the clock-offset estimate (instance minus observer).
 func (in *instance) observeOffset(us float64) {
 	if in.offsetN == 0 {
@@ -242,20 +258,38 @@ type source struct {
 	events, gaps, dups, reorders int64
 	malformed                    int64
 	hasSeq, tsOnly               bool
+	run                          int // events in a row each the next of its stream
 	oneWay                       *Histogram
 	boots                        map[string]time.Time
 	ring                         counterRing
 	lastSeen                     time.Time
 }
 
-func (s *source) observe(ev SourceEvent, now time.Time) {
-	s.events++
+// provenRun is how many events in a row, each the next in its stream's
+// sequence, prove a source real: a forger repeating or scattering seqs never
+// gets there; a publisher does within seconds.
+const provenRun = 16
+
+// maxSourceBoots bounds the boots remembered per source (two live at once
+// are a collision; more tell nothing new).
+const maxSourceBoots = 16
+
+// observe books one event; it reports whether the source has just proved
+// itself real (a continuous seq run of provenRun).
+func (s *source) observe(ev SourceEvent, now time.Time) (proved bool) {
+	s.events = satInc(s.events, 1)
 	s.lastSeen = now
 	s.ring.at(now.Unix()).events++
 	if ev.HasSeq {
 		s.hasSeq = true
 	}
-	s.gaps += int64(ev.Gap)
+	s.gaps = satInc(s.gaps, int64(min(ev.Gap, maxCount)))
+	if ev.HasSeq && ev.Gap == 0 && !ev.Dup && !ev.Late {
+		s.run++
+		proved = s.run == provenRun
+	} else {
+		s.run = 0
+	}
 	switch {
 	case ev.Dup:
 		s.dups++
@@ -266,10 +300,32 @@ func (s *source) observe(ev SourceEvent, now time.Time) {
 		}
 	}
 	if ev.OneWay > 0 {
+		if s.oneWay == nil {
+			s.oneWay = NewCoarseHistogram()
+		}
 		s.oneWay.Record(ev.OneWay)
 		s.tsOnly = ev.FromTimestamp
 	}
-	if ev.Boot != "" && len(s.boots) < 16 {
+	if _, known := s.boots[ev.Boot]; ev.Boot != "" && (known || len(s.boots) < maxSourceBoots) {
 		s.boots[ev.Boot] = now
 	}
+	return proved
+}
+
+// pruneBoots forgets the source's boots not heard for staleBoot.
+func (s *source) pruneBoots(now time.Time) {
+	for b, at := range s.boots {
+		if now.Sub(at) > staleBoot {
+			delete(s.boots, b)
+		}
+	}
+}
+
+// satInc adds d ≥ 0 to n, stopping at maxCount rather than wrapping into a
+// negative count.
+func satInc(n, d int64) int64 {
+	if d > maxCount-n {
+		return maxCount
+	}
+	return n + d
 }

@@ -68,6 +68,9 @@ type Registry struct {
 	resQueue  []resolvedProbe
 	instances map[string]*instance
 	sources   map[string]*source
+	itab      *lru // the instances' order and class, for eviction and probing
+	stab      *lru // the sources'
+
 	all       *rttWindow
 	scratch   *Histogram
 	base      *baselineLane // nil unless the raw lane is on
@@ -130,6 +133,7 @@ func (r *Registry) clear() {
 	r.resQueue = nil
 	r.instances = make(map[string]*instance)
 	r.sources = make(map[string]*source)
+	r.itab, r.stab = newLRU(maxRows), newLRU(maxRows)
 	r.all = newRTTWindow()
 	r.scratch = NewCoarseHistogram()
 	r.malformed = 0
@@ -156,7 +160,8 @@ func (r *Registry) forget(id, why string, now time.Time) bool {
 	}
 	level := r.engine.Level(id)
 	delete(r.instances, id)
-	r.ackHint.Store(int32(len(r.instances)))
+	r.itab.remove(id)
+	r.updateAckHint()
 	r.engine.Forget(id)
 	r.engine.Record(AlertChange{At: now, Rule: "forgotten", Instance: id, From: level, To: level, Note: why})
 	return true
@@ -279,8 +284,11 @@ func (r *Registry) Ack(id, boot string, k ProbeKey, instRecvNs, nowNs int64) {
 		in.late++
 		return
 	}
-	in.session.Record(rtt)
-	in.rtt.record(now, rtt)
+	in.recordRTT(now, rtt)
+	if !r.itab.isProven(id) {
+		r.itab.prove(id)
+		r.updateAckHint()
+	}
 	r.all.record(now, rtt)
 	in.observeOffset(float64(instRecvNs-(p.sentNs+int64(rtt)/2)) / 1e3)
 }
@@ -308,9 +316,15 @@ func (r *Registry) Report(id, boot string, rep InstanceReport, now time.Time) {
 		r.countMalformed(id, "bad_stats", now)
 		return
 	case reportRestart:
-		lvl := r.engine.Level(id)
-		r.engine.Record(AlertChange{At: now, Rule: "baseline", Instance: id, From: lvl, To: lvl,
-			Note: "restarted (a new boot): its counters count from a new baseline"})
+		in.restarts++
+		// One note a minute at most: an instance (or a forger) changing its
+		// boot in every report must not push real changes out of the history.
+		if now.Sub(in.restartNoted) >= restartNoteEvery {
+			in.restartNoted = now
+			lvl := r.engine.Level(id)
+			r.engine.Record(AlertChange{At: now, Rule: "baseline", Instance: id, From: lvl, To: lvl,
+				Note: "restarted (a new boot): its counters count from a new baseline"})
+		}
 	}
 	if rep.Final {
 		r.engine.Forget(id)
@@ -366,7 +380,9 @@ func (r *Registry) Event(ev SourceEvent, now time.Time) {
 	if s == nil {
 		return
 	}
-	s.observe(ev, now)
+	if s.observe(ev, now) {
+		r.stab.prove(ev.Source)
+	}
 }
 
 // instance finds or adds instance id, heard from now; subscribed says the
@@ -374,25 +390,55 @@ func (r *Registry) Event(ev SourceEvent, now time.Time) {
 func (r *Registry) instance(id, boot string, now time.Time, subscribed bool) *instance {
 	in := r.instances[id]
 	if in == nil {
-		if len(r.instances) >= maxRows {
-			return nil
+		evict, ok := r.itab.admit(id, now)
+		if !ok {
+			return nil // full of proven, recently heard instances: refused, and counted
+		}
+		if evict != "" {
+			delete(r.instances, evict)
+			r.engine.Forget(evict)
 		}
 		in = newInstance(id, now)
 		r.instances[id] = in
-		r.ackHint.Store(int32(len(r.instances)))
+		r.updateAckHint()
+	} else {
+		r.itab.touch(id, now)
 	}
 	in.heard(boot, now, subscribed)
 	return in
 }
 
+// restartNoteEvery is the least time between two restart notes of one
+// instance in the history (every restart is counted in the row).
+const restartNoteEvery = time.Minute
+
+// maxUnprovenProbed bounds the instances that have not answered a probe yet
+// whose probes are settled (acked or lost) for them: a new real instance is
+// among them, or proves itself with its first ack, while a thousand forged
+// stats senders do not multiply the work of every probe.
+const maxUnprovenProbed = 64
+
+// updateAckHint sizes the ack set of the next probes for the proven
+// instances: those that ack every probe. An unproven one's first ack grows
+// the set once and proves it.
+func (r *Registry) updateAckHint() {
+	r.ackHint.Store(int32(r.itab.lists[1].n))
+}
+
 func (r *Registry) source(id string, now time.Time) *source {
 	s := r.sources[id]
 	if s == nil {
-		if len(r.sources) >= maxRows {
+		evict, ok := r.stab.admit(id, now)
+		if !ok {
 			return nil
 		}
-		s = &source{id: id, oneWay: NewCoarseHistogram(), boots: make(map[string]time.Time)}
+		if evict != "" {
+			delete(r.sources, evict)
+		}
+		s = &source{id: id, boots: make(map[string]time.Time)}
 		r.sources[id] = s
+	} else {
+		r.stab.touch(id, now)
 	}
 	return s
 }
@@ -415,13 +461,16 @@ func (r *Registry) resolve(now time.Time) {
 		if p == nil || r.sight.voids(p.sentNs, r.cfg.LateAfter) {
 			continue // withdrawn, or in flight across the observer's own outage: void
 		}
-		for id, in := range r.instances {
-			if in.left || in.awaiting || p.sentNs < in.joinedNs {
-				continue
+		// The proven instances, and the newest of the others: the cost of a
+		// probe does not grow with forged rows.
+		r.itab.each(maxUnprovenProbed, func(id string) {
+			in := r.instances[id]
+			if in == nil || in.left || in.awaiting || p.sentNs < in.joinedNs {
+				return
 			}
 			_, ok := p.acked[id]
 			in.resolve(sec, ok)
-		}
+		})
 		r.resolved[k] = now.Add(10 * time.Second).UnixNano()
 		r.resQueue = append(r.resQueue, resolvedProbe{k, now.Add(10 * time.Second).UnixNano()})
 	}

@@ -1,6 +1,7 @@
 package metrics
 
 import (
+	"fmt"
 	"maps"
 	"math"
 	"slices"
@@ -25,6 +26,9 @@ func (r *Registry) Tick(now time.Time) {
 	}
 	r.resolve(now)
 	r.resolveBaseline(now)
+	for _, s := range r.sources {
+		s.pruneBoots(now)
+	}
 	for id, in := range r.instances {
 		in.pruneBoots(now)
 		if silent := now.Sub(in.lastSeen); r.cfg.ForgetAfter > 0 && silent > r.cfg.ForgetAfter && !r.sight.blind() {
@@ -56,8 +60,18 @@ func (r *Registry) Snapshot(now time.Time) Snapshot {
 	if r.cfg.Signed {
 		s.Control = "signed"
 	}
+	s.Tables = TableStats{Instances: r.itab.stat(), Sources: r.stab.stat()}
 	for _, k := range slices.Sorted(maps.Keys(r.notes)) {
 		s.Notes = append(s.Notes, r.notes[k])
+	}
+	for _, t := range []struct {
+		name string
+		st   TableStat
+	}{{"instance", s.Tables.Instances}, {"source", s.Tables.Sources}} {
+		if t.st.Evicted+t.st.Refused > 0 {
+			s.Notes = append(s.Notes, fmt.Sprintf("%s table full (%d rows): %d evicted, %d refused; "+
+				"the least recently heard of those that never proved real go first", t.name, t.st.Cap, t.st.Evicted, t.st.Refused))
+		}
 	}
 	for _, k := range slices.Sorted(maps.Keys(r.info)) {
 		s.Info = append(s.Info, r.info[k])
@@ -93,7 +107,7 @@ func (r *Registry) instanceRow(in *instance, now time.Time, history []AlertChang
 		SelfReceived: int64(in.cum.SelfReceived), Collisions: int64(in.cum.Collisions),
 		Errors: int64(in.cum.Errors), Reconnects: int64(in.cum.Reconnects), Drops: int64(in.cum.Drops),
 		Malformed: int64(in.cum.Malformed), ClockOffsetUs: in.offsetUs, OutputBufferPct: in.omemPct,
-		CountingSince: in.baselineAt, Lost10s: w10.lost,
+		CountingSince: in.baselineAt, Lost10s: w10.lost, Restarts: in.restarts,
 		LastSeen: in.lastSeen, LastSeenMs: now.Sub(in.lastSeen).Milliseconds(), Left: in.left,
 		Rules: r.engine.Judgements(in.id, now),
 	}

@@ -60,6 +60,9 @@ func (w *rttWindow) record(now time.Time, d time.Duration) {
 // window merges the last windowSecs seconds up to nowSec into scratch and
 // returns its summary.
 func (w *rttWindow) window(nowSec int64, scratch *Histogram) Percentiles {
+	if w == nil { // an instance that has not answered a probe yet
+		return Percentiles{}
+	}
 	scratch.Reset()
 	for i, sec := range w.secs {
 		if sec > nowSec-windowSecs && sec <= nowSec {
@@ -73,6 +76,12 @@ func (w *rttWindow) window(nowSec int64, scratch *Histogram) Percentiles {
 // oldest first; NaN where a second had no sample.
 func (w *rttWindow) series(nowSec int64) Series {
 	s := Series{P50: make([]float64, chartSecs), P99: make([]float64, chartSecs)}
+	if w == nil {
+		for k := range s.P50 {
+			s.P50[k], s.P99[k] = math.NaN(), math.NaN()
+		}
+		return s
+	}
 	for k := int64(0); k < chartSecs; k++ {
 		sec := nowSec - chartSecs + 1 + k
 		p50, p99 := math.NaN(), math.NaN()

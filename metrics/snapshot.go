@@ -61,10 +61,32 @@ type Snapshot struct {
 	// in Sentinel and Cluster deployments; empty on a single server.
 	Shards []ShardRow `json:"shards,omitempty"`
 
+	// Tables says how full the instance and source tables are. A full
+	// table makes room by evicting the least recently heard of the rows
+	// that have not proven real, and refuses a newcomer when every row is
+	// proven and recently heard; a note says so.
+	Tables TableStats `json:"tables"`
+
 	// Thresholds are the limits the rules judge by, for a view that draws
 	// them (the chart's threshold lines) or explains them. Nothing
 	// downstream judges by them: every level is in Rules and Alerts.
 	Thresholds Thresholds `json:"thresholds"`
+}
+
+// TableStats are the instance and source tables' fill and turnover.
+type TableStats struct {
+	Instances TableStat `json:"instances"`
+	Sources   TableStat `json:"sources"`
+}
+
+// TableStat is one bounded table: rows now, its cap, and the rows evicted
+// and newcomers refused so far.
+type TableStat struct {
+	Rows    int   `json:"rows"`
+	Cap     int   `json:"cap"`
+	Proven  int   `json:"proven"`
+	Evicted int64 `json:"evicted"`
+	Refused int64 `json:"refused"`
 }
 
 // Judgement is the alert engine's verdict on one rule for one subject, as
@@ -171,6 +193,7 @@ type InstanceRow struct {
 	// report (the baseline, taken at CountingSince), or since its last
 	// restart; what happened before the observer saw it is not counted.
 	CountingSince time.Time `json:"countingSince"`
+	Restarts      int64     `json:"restarts"` // new boots seen after the first
 	SelfReceived  int64     `json:"selfReceived"`
 	Collisions    int64     `json:"collisions"`
 	Errors        int64     `json:"errors"`
