@@ -25,7 +25,7 @@ type instance struct {
 	// never answered a probe (a forged stats sender) costs no histograms.
 	session *Histogram
 	rtt     *rttWindow
-	ring                          counterRing
+	ring    counterRing
 
 	prev         []bootReport   // last report of the latest boots, for deltas
 	baselineAt   time.Time      // when the first report was taken as the baseline
@@ -43,7 +43,7 @@ type instance struct {
 func newInstance(id string, now time.Time) *instance {
 	return &instance{
 		id: id, joinedNs: now.UnixNano(), lastSeen: now,
-		boots: make(map[string]time.Time),
+		boots:    make(map[string]time.Time),
 		offsetUs: math.NaN(),
 	}
 }

@@ -71,10 +71,10 @@ type Registry struct {
 	itab      *lru // the instances' order and class, for eviction and probing
 	stab      *lru // the sources'
 
-	all       *rttWindow
-	scratch   *Histogram
-	base      *baselineLane // nil unless the raw lane is on
-	shards    []ShardRow
+	all     *rttWindow
+	scratch *Histogram
+	base    *baselineLane // nil unless the raw lane is on
+	shards  []ShardRow
 
 	conn        string
 	connSince   time.Time
