@@ -262,6 +262,9 @@ func TestSmallTerminalKeepsEssentials(t *testing.T) {
 	m, _ := newTestModel(t, 60, 20)
 	m = withSnapshot(t, m, fixture3())
 	m = press(t, m, "?")
+	if title := strings.Split(ansi.Strip(m.View()), "\n")[headerHeight]; !strings.Contains(title, "1–16 of") {
+		t.Errorf("the help's title at 60 columns does not say there is more: %q", title)
+	}
 	var seen strings.Builder
 	for range 5 {
 		seen.WriteString(ansi.Strip(m.View()))

@@ -30,12 +30,23 @@ func (s scroller) window(lines []string, h int) ([]string, int) {
 
 // pager draws a focused panel: a title line, with the position and how to
 // leave on the right, over the lines that show at its scroll position.
+// On a narrow terminal the hint shortens, and then the title gives way:
+// that there is more to scroll to is never lost.
 func pager(st *themes.Styles, title string, lines []string, sc scroller, w, h int) string {
 	shown, from := sc.window(lines, max(h-1, 0))
-	hint := "esc back"
+	hints := []string{"esc back"}
 	if len(lines) > len(shown) {
-		hint = fmt.Sprintf("%d–%d of %d · ↑↓ scroll · esc back", from+1, from+len(shown), len(lines))
+		pos := fmt.Sprintf("%d–%d of %d", from+1, from+len(shown), len(lines))
+		hints = []string{pos + " · ↑↓ scroll · esc back", pos + " ↑↓", pos}
 	}
+	hint := hints[len(hints)-1]
+	for _, h := range hints {
+		if lipgloss.Width(title)+lipgloss.Width(h)+3 <= w {
+			hint = h
+			break
+		}
+	}
+	title = clip(title, max(w-lipgloss.Width(hint)-3, 1))
 	return titleLine(st, title, st.Muted.Render(hint), w) + "\n" + strings.Join(shown, "\n")
 }
 
