@@ -162,6 +162,9 @@ func (m Model) onScrollKey(k tea.KeyMsg) (tea.Model, tea.Cmd) {
 
 // overlayLines is how many lines the overlay in focus has at this width.
 func (m Model) overlayLines() int {
+	if m.snap == nil && m.screen != screenHelp {
+		return 0 // the waiting view: nothing to scroll yet
+	}
 	switch m.screen {
 	case screenAlerts:
 		return len(m.alerts.lines(m.snap, m.styles, m.width))

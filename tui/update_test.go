@@ -235,6 +235,19 @@ func TestWaitingAndClosed(t *testing.T) {
 	}
 }
 
+// TestKeysBeforeTheFirstSnapshot: every key works, or does nothing, while
+// the screen still waits for the observer.
+func TestKeysBeforeTheFirstSnapshot(t *testing.T) {
+	m, ctrl := newTestModel(t, 60, 20)
+	for _, k := range []string{"a", "j", "G", "n", "j", "esc", "?", "G", "esc", "x", "enter", "o", "c", "/", "esc", "r", "y", "s"} {
+		m = press(t, m, k)
+		checkFits(t, m.View(), 60, 20)
+	}
+	if got := ctrl.Calls(); !slices.Equal(got, []string{"ResetWindows()"}) {
+		t.Errorf("calls before any snapshot: %v", got)
+	}
+}
+
 func TestStaleSnapshotsAreFlagged(t *testing.T) {
 	m, _ := newTestModel(t, 80, 24)
 	now := fixedNow
