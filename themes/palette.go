@@ -4,14 +4,16 @@ package themes
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"strings"
 
 	"github.com/charmbracelet/lipgloss"
+	"github.com/muesli/termenv"
 )
 
 // Auto is the theme name that picks dark or light from the terminal's
-// background (and mono when NO_COLOR is set).
+// background, and mono when the terminal cannot or must not draw colour.
 const Auto = "auto"
 
 // Palette is a named set of semantic colours. A colour of lipgloss.NoColor
@@ -104,24 +106,44 @@ func Lookup(name string) (Palette, error) {
 }
 
 // Resolve turns a user's theme choice into a palette. "auto" or "" picks
-// mono when NO_COLOR is set (no-color.org), else dark or light from the
-// terminal background as r reports it; an explicit name wins over NO_COLOR,
-// as no-color.org asks of per-invocation options.
+// mono when the output gets no colour — NO_COLOR is set (no-color.org),
+// TERM is dumb, or r draws none (not a terminal) — so the name on screen is
+// what is drawn; else dark or light from the terminal background as r
+// reports it. An explicit name wins over NO_COLOR, as no-color.org asks of
+// per-invocation options (NewRenderer restores the colour for it).
 func Resolve(name string, r *lipgloss.Renderer) (Palette, error) {
-	n := strings.ToLower(strings.TrimSpace(name))
-	if n != "" && n != Auto {
-		return Lookup(n)
-	}
-	if os.Getenv("NO_COLOR") != "" {
-		return Lookup("mono")
+	if explicit(name) {
+		return Lookup(name)
 	}
 	if r == nil {
 		r = lipgloss.DefaultRenderer()
+	}
+	if os.Getenv("NO_COLOR") != "" || os.Getenv("TERM") == "dumb" || r.ColorProfile() == termenv.Ascii {
+		return Lookup("mono")
 	}
 	if r.HasDarkBackground() {
 		return Lookup("dark")
 	}
 	return Lookup("light")
+}
+
+// NewRenderer returns a renderer for w with lipgloss's own detection of
+// what the terminal draws, except that an explicit theme (not auto, not
+// mono) overrides NO_COLOR and CLICOLOR=0: the user asked for colour on
+// this invocation. What the terminal cannot draw (TERM=dumb, not a
+// terminal) stays undrawn. opts are termenv's, for tests.
+func NewRenderer(w io.Writer, theme string, opts ...termenv.OutputOption) *lipgloss.Renderer {
+	r := lipgloss.NewRenderer(w, opts...)
+	if out := r.Output(); explicit(theme) && !strings.EqualFold(strings.TrimSpace(theme), "mono") && out.EnvNoColor() {
+		r.SetColorProfile(out.ColorProfile())
+	}
+	return r
+}
+
+// explicit reports whether name is a palette name rather than auto.
+func explicit(name string) bool {
+	n := strings.ToLower(strings.TrimSpace(name))
+	return n != "" && n != Auto
 }
 
 // Next returns the name of the palette after name in Names(), wrapping

@@ -52,28 +52,67 @@ func TestNext(t *testing.T) {
 }
 
 func TestResolve(t *testing.T) {
-	t.Setenv("NO_COLOR", "")
 	cases := []struct {
 		name    string
+		profile termenv.Profile
 		dark    bool
 		noColor string
+		term    string
 		want    string
 	}{
-		{"auto", true, "", "dark"},
-		{"", false, "", "light"},
-		{"AUTO", false, "1", "mono"},
-		{"contrast", true, "1", "contrast"}, // an explicit choice beats NO_COLOR
-		{"light", true, "", "light"},
+		{"auto", termenv.TrueColor, true, "", "xterm-256color", "dark"},
+		{"", termenv.TrueColor, false, "", "xterm-256color", "light"},
+		{"AUTO", termenv.TrueColor, false, "1", "xterm-256color", "mono"},
+		{"contrast", termenv.TrueColor, true, "1", "xterm-256color", "contrast"}, // an explicit choice beats NO_COLOR
+		{"light", termenv.TrueColor, true, "", "xterm-256color", "light"},
+		// No colour to draw: the header must not say dark.
+		{"auto", termenv.TrueColor, true, "", "dumb", "mono"},
+		{"auto", termenv.Ascii, true, "", "xterm-256color", "mono"},
+		{"dark", termenv.Ascii, true, "", "dumb", "dark"}, // explicit: the user's word
 	}
 	for _, c := range cases {
 		t.Setenv("NO_COLOR", c.noColor)
-		p, err := Resolve(c.name, renderer(termenv.TrueColor, c.dark))
+		t.Setenv("TERM", c.term)
+		p, err := Resolve(c.name, renderer(c.profile, c.dark))
 		if err != nil || p.Name != c.want {
-			t.Errorf("Resolve(%q, dark=%v, NO_COLOR=%q) = %q, %v; want %q", c.name, c.dark, c.noColor, p.Name, err, c.want)
+			t.Errorf("Resolve(%q, %v, dark=%v, NO_COLOR=%q, TERM=%s) = %q, %v; want %q",
+				c.name, c.profile, c.dark, c.noColor, c.term, p.Name, err, c.want)
 		}
 	}
 	if _, err := Resolve("nope", nil); err == nil {
 		t.Error("Resolve accepted an unknown name")
+	}
+}
+
+// TestNewRendererExplicitThemeBeatsNoColor: on a 256-colour terminal with
+// NO_COLOR set, an explicit theme draws colour and auto or mono do not;
+// a dumb terminal draws none whatever the theme.
+func TestNewRendererExplicitThemeBeatsNoColor(t *testing.T) {
+	t.Setenv("COLORTERM", "")
+	cases := []struct {
+		theme, noColor, term string
+		want                 termenv.Profile
+	}{
+		{"dark", "1", "xterm-256color", termenv.ANSI256},
+		{"contrast", "1", "xterm-256color", termenv.ANSI256},
+		{"auto", "1", "xterm-256color", termenv.Ascii},
+		{"mono", "1", "xterm-256color", termenv.Ascii},
+		{"auto", "", "xterm-256color", termenv.ANSI256},
+		{"dark", "1", "dumb", termenv.Ascii},
+	}
+	for _, c := range cases {
+		t.Setenv("NO_COLOR", c.noColor)
+		t.Setenv("TERM", c.term)
+		r := NewRenderer(io.Discard, c.theme, termenv.WithTTY(true))
+		if got := r.ColorProfile(); got != c.want {
+			t.Errorf("NewRenderer(%q) with NO_COLOR=%q TERM=%s: profile %v, want %v", c.theme, c.noColor, c.term, got, c.want)
+		}
+		if c.theme == "auto" {
+			r.SetHasDarkBackground(true) // no terminal to ask
+			if p, _ := Resolve(c.theme, r); (p.Name == "mono") != (c.want == termenv.Ascii) {
+				t.Errorf("auto with NO_COLOR=%q resolved to %s on profile %v", c.noColor, p.Name, c.want)
+			}
+		}
 	}
 }
 

@@ -3,33 +3,18 @@ package tui
 import (
 	"strings"
 
-	"github.com/charmbracelet/lipgloss"
-
 	"github.com/bridgescope/bridgescope/metrics"
+	"github.com/bridgescope/bridgescope/themes"
 )
 
 // baselineLabel names the raw lane's line under the instances.
 const baselineLabel = "raw 1 hop"
 
-// tableColumns is the instances table's columns for w cells and the ID
-// column's width; the raw lane's line shares them, so its latencies sit
-// under the instances' own.
-func (m Model) tableColumns(w int) ([]column, int) {
-	longest := lipgloss.Width(baselineLabel)
-	for _, r := range m.table.rows {
-		longest = max(longest, lipgloss.Width(r.ID))
-	}
-	return columns(w, longest)
-}
-
 // baselineLine draws the raw lane (watch --baseline) as a line of the
 // instances table: plain PUBLISH to SUBSCRIBE latency over the last 10 s
-// in the P50…MAX columns and its losses under LOST, so "Redis is slow"
-// and "our path is slow" read apart at a glance.
-func (m Model) baselineLine(w int) string {
-	st := m.styles
-	b := m.snap.Baseline
-	cols, idw := m.tableColumns(w)
+// in the P50…MAX columns, so "Redis is slow" and "our path is slow" read
+// apart at a glance.
+func baselineLine(b *metrics.BaselineRow, st *themes.Styles, cols []column, idw, w int) string {
 	var sb strings.Builder
 	sb.WriteString(st.Accent.Render("≈ " + fit(baselineLabel, idw)))
 	for _, c := range cols {
@@ -41,10 +26,10 @@ func (m Model) baselineLine(w int) string {
 				text, t = fmtUs(percentile(b.RTT10s, c.title)), toneText
 			}
 		case "LOST":
-			text, t = "0", toneMuted
-			if b.Lost > 0 {
-				text, t = fmtCount(b.Lost), toneText // no rule judges the raw lane
-			}
+			// The lane counts its losses for the session only: under a
+			// "last 10 s" column that figure would say "still losing"
+			// when it is not. The detail view and the reports have it.
+			text, t = "-", toneMuted
 		case "ROLE":
 			text, t = "lane", toneMuted
 		}

@@ -28,32 +28,33 @@ var (
 	rawChars  = asciigraph.CreateCharSet("∘")
 )
 
-// chartSeries is what `c` selects: all instances, or the selected one.
-func (m Model) chartSeries() (metrics.Series, string) {
-	if m.chartOne {
-		if r, ok := m.selected(); ok {
-			return r.Chart, r.ID
-		}
+// chartPanel is the latency chart; `c` scopes it to the selected
+// instance (one) or all instances.
+type chartPanel struct{ one bool }
+
+// series is the series on show and its scope's name.
+func (c chartPanel) series(s *metrics.Snapshot, sel *metrics.InstanceRow) (metrics.Series, string) {
+	if c.one && sel != nil {
+		return sel.Chart, sel.ID
 	}
-	return m.snap.Chart, "all instances"
+	return s.Chart, "all instances"
 }
 
-func (m Model) chartTitle(w int) string {
-	st := m.styles
-	_, scope := m.chartSeries()
+func (c chartPanel) title(s *metrics.Snapshot, st *themes.Styles, sel *metrics.InstanceRow, w int) string {
+	_, scope := c.series(s, sel)
 	left := st.Title.Render("Latency") + st.Muted.Render(" RTT, last 60s · ") + st.Text.Render(scope)
 	return titleLine(st, left, "", w)
 }
 
-// chartView draws the selected series with, when the raw lane is on, raw
+// view draws the series on show with, when the raw lane is on, raw
 // Redis's per-second P99 under it.
-func (m Model) chartView(w, h int) string {
-	s, _ := m.chartSeries()
+func (c chartPanel) view(s *metrics.Snapshot, st *themes.Styles, sel *metrics.InstanceRow, w, h int) string {
+	series, _ := c.series(s, sel)
 	var raw []float64
-	if b := m.snap.Baseline; b != nil {
+	if b := s.Baseline; b != nil {
 		raw = b.Chart.P99
 	}
-	return renderChartRaw(m.styles, s, raw, limitsOf(m.snap.Thresholds), w, h)
+	return renderChartRaw(st, series, raw, limitsOf(s.Thresholds), w, h)
 }
 
 // chartLimits are the p99 thresholds the chart draws as lines: drawn, not

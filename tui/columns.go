@@ -1,33 +1,88 @@
 package tui
 
 import (
+	"strings"
+
 	"github.com/charmbracelet/lipgloss"
 
 	"github.com/bridgescope/bridgescope/metrics"
+	"github.com/bridgescope/bridgescope/metrics/report"
 	"github.com/bridgescope/bridgescope/themes"
 )
 
-// allColumns is the full instances table after ID. Latencies and delivery
-// are the 10 s window (what is happening now); the detail view has the
-// session figures.
+// column is one table column: its title, width, alignment and cell. A
+// column whose rule can be clearing is a cell wider, for the ↘ mark.
+type column struct {
+	title string
+	width int
+	left  bool
+	cell  cellFunc
+}
+
+// clearingMark follows a figure whose rule holds a level the value has
+// already left (the clear-hold): a red 97.7 % is explained, not a lie.
+const clearingMark = "↘"
+
+// allColumns is the full instances table after ID. Every figure is the
+// last 10 s (tableWindow); the detail view has the session's.
 func allColumns() []column {
 	return []column{
 		{title: "ROLE", width: 6, left: true, cell: roleCell},
-		{title: "DELIV", width: 5, cell: deliveryCell},
+		{title: "DELIV", width: 6, cell: deliveryCell},
 		{title: "P50", width: 6, cell: rttCell(func(p metrics.Percentiles) float64 { return p.P50 }, false)},
 		{title: "P95", width: 6, cell: rttCell(func(p metrics.Percentiles) float64 { return p.P95 }, false)},
-		{title: "P99", width: 6, cell: rttCell(func(p metrics.Percentiles) float64 { return p.P99 }, true)},
+		{title: "P99", width: 7, cell: rttCell(func(p metrics.Percentiles) float64 { return p.P99 }, true)},
 		{title: "MAX", width: 6, cell: rttCell(func(p metrics.Percentiles) float64 { return p.Max }, false)},
-		{title: "LOST", width: 4, cell: countCell(func(r metrics.InstanceRow) int64 { return r.Lost }, "delivery")},
+		{title: "LOST", width: 5, cell: countCell(func(r metrics.InstanceRow) int64 { return r.Lost10s }, "delivery")},
 		{title: "DUP", width: 4, cell: countCell(func(r metrics.InstanceRow) int64 { return r.Duplicates }, "")},
-		{title: "SELF", width: 4, cell: countCell(func(r metrics.InstanceRow) int64 { return r.SelfReceived }, "self_received")},
-		{title: "ERR", width: 4, cell: countCell(func(r metrics.InstanceRow) int64 { return r.Errors }, "errors")},
-		{title: "SEEN", width: 4, cell: seenCell},
-		{title: "STATE", width: 5, left: true, cell: stateCell},
+		{title: "SELF", width: 5, cell: countCell(func(r metrics.InstanceRow) int64 { return r.SelfReceived }, "self_received")},
+		{title: "ERR", width: 5, cell: countCell(func(r metrics.InstanceRow) int64 { return r.Errors }, "errors")},
+		{title: "SEEN", width: 5, cell: seenCell},
+		{title: "STATE", width: 9, left: true, cell: stateCell},
 	}
 }
 
-type cellFunc = func(metrics.InstanceRow) (string, tone)
+// columns returns the columns that fit w cells and the ID column's width,
+// at most longest (the widest ID). Narrow terminals lose the least needed
+// columns first (the detail view has them all); wider ones get every
+// column and a wider ID.
+func columns(w, longest int) ([]column, int) {
+	all := allColumns()
+	drop := []string{"MAX", "ROLE", "DUP", "SELF", "P95", "SEEN"} // least needed first
+	const minID, maxID = 12, 32
+	for {
+		used := 2 // selection marker and its space
+		for _, c := range all {
+			used += c.width + 1
+		}
+		idw := w - used
+		if idw >= minID || len(drop) == 0 {
+			return all, clamp(idw, 4, clamp(longest, minID, maxID))
+		}
+		all = removeColumn(all, drop[0])
+		drop = drop[1:]
+	}
+}
+
+func removeColumn(cols []column, title string) []column {
+	out := cols[:0:0]
+	for _, c := range cols {
+		if c.title != title {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// cell is one figure as drawn: its text, its tone, and whether the rule
+// that judges it is clearing.
+type cell struct {
+	text     string
+	tone     tone
+	clearing bool
+}
+
+type cellFunc = func(metrics.InstanceRow) cell
 
 // tone is a cell's semantic style. Cells return tones, not styles, so a
 // row can render runs of equal tone at once (Render is the cost of a frame).
@@ -65,83 +120,148 @@ func toneStyle(st *themes.Styles, t tone) lipgloss.Style {
 	return st.Text
 }
 
-func roleCell(r metrics.InstanceRow) (string, tone) {
-	switch r.Role {
-	case "publisher":
-		return "pub", toneMuted
-	case "subscriber":
-		return "sub", toneMuted
-	}
-	return r.Role, toneMuted
-}
-
-func deliveryCell(r metrics.InstanceRow) (string, tone) {
-	if !metrics.Finite(r.Delivery10s) {
-		return fmtPct(r.Delivery10s), toneMuted
-	}
-	return fmtPct(r.Delivery10s), ruleTone(r, "delivery")
-}
-
 // ruleTone is the tone of a figure the alert engine judges by rule: its
-// level, as the snapshot says. The screen has no thresholds of its own.
+// level, as the snapshot says, or muted while the observer is blind and
+// the level is held, not judged. The screen has no thresholds of its own.
 func ruleTone(r metrics.InstanceRow, rule string) tone {
-	switch r.Rules[rule].Level {
-	case metrics.Warn:
+	j := r.Rules[rule]
+	switch {
+	case j.Unknown:
+		return toneMuted
+	case j.Level == metrics.Warn:
 		return toneWarn
-	case metrics.Crit:
+	case j.Level == metrics.Crit:
 		return toneCrit
 	}
 	return toneText
 }
 
+// ruleCell is text judged by rule: its tone, and the clearing mark when
+// the rule holds a level its value has left.
+func ruleCell(r metrics.InstanceRow, rule, text string) cell {
+	j := r.Rules[rule]
+	return cell{text: text, tone: ruleTone(r, rule), clearing: j.Clearing && !j.Unknown && j.Level > metrics.OK}
+}
+
+func roleCell(r metrics.InstanceRow) cell {
+	switch r.Role {
+	case "publisher":
+		return cell{text: "pub", tone: toneMuted}
+	case "subscriber":
+		return cell{text: "sub", tone: toneMuted}
+	}
+	return cell{text: r.Role, tone: toneMuted}
+}
+
+func deliveryCell(r metrics.InstanceRow) cell {
+	if !metrics.Finite(r.Delivery10s) {
+		return cell{text: fmtPct(r.Delivery10s), tone: toneMuted}
+	}
+	return ruleCell(r, "delivery", fmtPct(r.Delivery10s))
+}
+
 func rttCell(get func(metrics.Percentiles) float64, judged bool) cellFunc {
-	return func(r metrics.InstanceRow) (string, tone) {
-		if r.RTT10s.Count == 0 {
-			return "-", toneMuted
+	return func(r metrics.InstanceRow) cell {
+		switch {
+		case r.RTT10s.Count == 0:
+			return cell{text: "-", tone: toneMuted}
+		case judged:
+			return ruleCell(r, "p99", fmtUs(get(r.RTT10s)))
 		}
-		if judged {
-			return fmtUs(get(r.RTT10s)), ruleTone(r, "p99")
-		}
-		return fmtUs(get(r.RTT10s)), toneText
+		return cell{text: fmtUs(get(r.RTT10s))}
 	}
 }
 
 // countCell draws a counter: zero is muted so that what is non-zero stands
 // out, in the level of the rule that judges it ("" for none: plain text).
 func countCell(get func(metrics.InstanceRow) int64, rule string) cellFunc {
-	return func(r metrics.InstanceRow) (string, tone) {
-		n := get(r)
-		if n == 0 {
-			return "0", toneMuted
+	return func(r metrics.InstanceRow) cell {
+		switch n := get(r); {
+		case n == 0:
+			return cell{text: "0", tone: toneMuted}
+		case rule == "":
+			return cell{text: fmtCount(n)}
+		default:
+			return ruleCell(r, rule, fmtCount(n))
 		}
-		if rule == "" {
-			return fmtCount(n), toneText
-		}
-		return fmtCount(n), ruleTone(r, rule)
 	}
 }
 
-func seenCell(r metrics.InstanceRow) (string, tone) {
+func seenCell(r metrics.InstanceRow) cell {
 	if r.Left {
-		return "left", toneMuted
+		return cell{text: "left", tone: toneMuted}
 	}
-	if t := ruleTone(r, "silent"); t != toneText {
-		return fmtAge(r.LastSeenMs), t
+	c := ruleCell(r, "silent", fmtAge(r.LastSeenMs))
+	if c.tone == toneText {
+		c.tone = toneMuted // a fresh age is no news
 	}
-	return fmtAge(r.LastSeenMs), toneMuted
+	return c
 }
 
-func stateCell(r metrics.InstanceRow) (string, tone) {
-	if r.Left && r.State == metrics.OK {
-		return "LEFT", toneMuted
+// stateCell is the instance's level with its hold: "CRIT↘ 4s" while the
+// rule that holds it is clearing, "?" muted while the observer is blind.
+func stateCell(r metrics.InstanceRow) cell {
+	switch {
+	case r.Left && r.State == metrics.OK:
+		return cell{text: "LEFT", tone: toneMuted}
+	case r.Status.Unknown:
+		return cell{text: "?", tone: toneMuted}
 	}
-	return levelLabel(r.State), levelTone(r.State)
+	return cell{text: report.StateLabel(r.State, r.Status), tone: levelTone(r.State)}
 }
 
 // levelLabel is a level's text, so levels read without colour too.
-func levelLabel(l metrics.Level) string {
-	if l < metrics.OK || l > metrics.Crit {
-		return "CRIT?"
+func levelLabel(l metrics.Level) string { return report.StateLabel(l, metrics.Judgement{}) }
+
+func align(s string, w int, left bool) string {
+	if left {
+		return fit(s, w)
 	}
-	return l.String()
+	return fitLeft(s, w)
+}
+
+// rowView draws one instance row, rendering each run of cells of the same
+// tone with one Render call.
+func rowView(st *themes.Styles, r metrics.InstanceRow, selected bool, cols []column, idw, w int) string {
+	marker := "  "
+	if selected {
+		marker = "▸ "
+	}
+	var b strings.Builder
+	cur, run := toneText, marker+fit(r.ID, idw)
+	flush := func() {
+		style := toneStyle(st, cur)
+		if selected {
+			style = style.Inherit(st.Selected)
+		}
+		b.WriteString(style.Render(run))
+	}
+	add := func(t tone, text string) {
+		if t != cur {
+			flush()
+			cur, run = t, ""
+		}
+		run += text
+	}
+	for _, c := range cols {
+		v := c.cell(r)
+		if v.clearing {
+			v.text += clearingMark
+		}
+		text := align(v.text, c.width, c.left)
+		if selected || v.tone == toneText || v.tone == toneMuted {
+			add(v.tone, " "+text)
+			continue
+		}
+		// Level tones may underline or reverse (mono): keep them off the
+		// padding, so only the value is marked.
+		core := strings.TrimSpace(text)
+		lead := strings.Index(text, core)
+		add(toneText, " "+text[:lead])
+		add(v.tone, core)
+		add(toneText, text[lead+len(core):])
+	}
+	run += strings.Repeat(" ", max(w-lipgloss.Width(b.String())-lipgloss.Width(run), 0))
+	flush()
+	return b.String()
 }

@@ -3,47 +3,40 @@ package tui
 import (
 	"fmt"
 	"math"
+	"sort"
 	"strings"
 
 	"github.com/charmbracelet/lipgloss"
 
 	"github.com/bridgescope/bridgescope/metrics"
 	"github.com/bridgescope/bridgescope/metrics/report"
+	"github.com/bridgescope/bridgescope/themes"
 )
 
-// selected returns the selected instance's row.
-func (m Model) selected() (metrics.InstanceRow, bool) {
-	for _, r := range m.table.rows {
-		if r.ID == m.table.sel {
-			return r, true
-		}
-	}
-	return metrics.InstanceRow{}, false
-}
+// detailPanel is one instance in full: figures on top (never dropped: they
+// flow onto more lines when the terminal is narrow), then the RTT
+// distribution, its recent state changes and its chart as room allows.
+// Its instance is the table's selection.
+type detailPanel struct{}
 
-// detailView is one instance in w×h cells: figures at the top, then the
-// RTT distribution and its recent state changes.
-func (m Model) detailView(w, h int) string {
-	st := m.styles
-	r, ok := m.selected()
-	if !ok {
+// view draws r (nil: the instance id is no longer reported) in w×h cells.
+func (p detailPanel) view(s *metrics.Snapshot, st *themes.Styles, r *metrics.InstanceRow, id string, w, h int) string {
+	if r == nil {
 		return st.Title.Render("Instance") + "\n" +
-			st.Muted.Render(clip(fmt.Sprintf("  %q is no longer reported (esc: back)", m.table.sel), w))
+			st.Muted.Render(clip(fmt.Sprintf("  %q is no longer reported (esc: back)", id), w))
 	}
-	top := m.detailFigures(r, w)
+	top := p.figures(s, st, *r, w)
 	rest := h - len(top)
 	if rest < 3 {
 		return strings.Join(top[:min(len(top), h)], "\n")
 	}
 	// Distribution and changes first; the instance's chart takes what is
 	// left when that is enough to read.
-	bh := rest
 	distH := min(len(r.Dist), 12) + 1
 	recentH := clamp(len(r.Recent)+1, 2, 6)
+	bh := min(rest, distH+recentH)
 	if w >= 100 {
 		bh = min(rest, max(distH, recentH))
-	} else {
-		bh = min(rest, distH+recentH)
 	}
 	if rest-bh < 8 {
 		bh = rest
@@ -51,84 +44,126 @@ func (m Model) detailView(w, h int) string {
 	var bottom string
 	if w >= 100 {
 		rw := clamp(w*2/5, 34, 56)
-		dist := block(m.distView(r, w-rw-1, bh), w-rw-1, bh)
-		bottom = lipgloss.JoinHorizontal(lipgloss.Top, dist, " ", block(m.recentView(r, rw, bh), rw, bh))
+		dist := block(distView(st, *r, w-rw-1, bh), w-rw-1, bh)
+		bottom = lipgloss.JoinHorizontal(lipgloss.Top, dist, " ", block(recentView(st, *r, rw, bh), rw, bh))
 	} else {
 		rh := min(recentH, max(bh/3, 2))
-		bottom = block(m.distView(r, w, bh-rh), w, bh-rh) + "\n" + m.recentView(r, w, rh)
+		bottom = block(distView(st, *r, w, bh-rh), w, bh-rh) + "\n" + recentView(st, *r, w, rh)
 	}
 	out := strings.Join(top, "\n") + "\n" + bottom
 	if ch := rest - bh; ch > 0 {
-		title := titleLine(m.styles, st.Title.Render("Latency")+st.Muted.Render(" RTT, last 60s · this instance"), "", w)
-		out += "\n" + title + "\n" + renderChart(st, r.Chart, limitsOf(m.snap.Thresholds), w, ch-1)
+		title := titleLine(st, st.Title.Render("Latency")+st.Muted.Render(" RTT, last 60s · this instance"), "", w)
+		out += "\n" + title + "\n" + renderChart(st, r.Chart, limitsOf(s.Thresholds), w, ch-1)
 	}
 	return out
 }
 
-func (m Model) detailFigures(r metrics.InstanceRow, w int) []string {
-	st := m.styles
-	lbl := func(s string) string { return st.Muted.Render(fit(s, 11)) }
-	state := st.Level(r.State).Render(levelLabel(r.State))
+// figures are the lines every size keeps: state and why, delivery, probes,
+// the RTT table and the counters, each flowing onto more lines rather than
+// losing a figure off the edge.
+func (p detailPanel) figures(s *metrics.Snapshot, st *themes.Styles, r metrics.InstanceRow, w int) []string {
+	const lblW = 11
+	lbl := func(name string) string { return st.Muted.Render(fit(name, lblW)) }
+	state := toneStyle(st, stateCell(r).tone).Render(stateCell(r).text)
+	title := st.Title.Render("Instance ") + st.Bold.Render(clip(r.ID, max(w-24, 12))) + " " + state
+	lines := []string{titleLine(st, title, st.Muted.Render("esc: back"), w)}
+	labelled := func(name string, items []string) {
+		for i, l := range flow(items, w-lblW) {
+			if i > 0 {
+				name = ""
+			}
+			lines = append(lines, lbl(name)+l)
+		}
+	}
 	seen := "seen " + fmtAge(r.LastSeenMs) + " ago"
 	if r.Left {
 		seen = "left (sent its final report)"
 	}
-	title := st.Title.Render("Instance ") + st.Bold.Render(clip(r.ID, max(w/2, 12))) + " " + state +
-		st.Muted.Render(fmt.Sprintf(" · %s · boot %s · %s", report.OrDash(r.Role), report.OrDash(r.Boot), seen))
-	lines := []string{titleLine(st, title, st.Muted.Render("esc: back"), w)}
-	lines = append(lines,
-		lbl("delivery")+m.deliveryFigures(r),
-		lbl("probes")+st.Text.Render(fmt.Sprintf("%s resolved · %s acked · clock offset %s", fmtInt(r.ProbesSent), fmtInt(r.Acked), fmtOffset(r.ClockOffsetUs))),
-		lbl("RTT")+st.TableHeader.Render(rttRow("", "n", "min", "avg", "p50", "p95", "p99", "max")),
-		lbl("")+st.Text.Render(rttValues("session", r.RTT)),
-		lbl("")+st.Text.Render(rttValues("10s", r.RTT10s)),
-	)
-	if b := m.snap.Baseline; b != nil { // Redis alone, for comparison
-		lines = append(lines, lbl("")+st.Accent.Render(rttValues("raw 10s", b.RTT10s)))
+	m := st.Muted.Render
+	labelled("instance", []string{m(report.OrDash(r.Role)), m("boot " + report.OrDash(r.Boot)), m(seen)})
+	labelled("state", p.ruleItems(s, st, r))
+	labelled("delivery", deliveryItems(st, r))
+	labelled("probes", []string{
+		st.Text.Render(fmtInt(r.ProbesSent) + " resolved"), st.Text.Render(fmtInt(r.Acked) + " acked"),
+		toneStyle(st, ruleTone(r, "delivery")).Render(fmtInt(r.Lost10s) + " lost in 10s"),
+		st.Text.Render("clock offset " + fmtOffset(r.ClockOffsetUs)),
+	})
+	rows := []rttSeries{{"session", r.RTT, st.Text}, {"10s", r.RTT10s, st.Text}}
+	if b := s.Baseline; b != nil { // Redis alone, for comparison
+		rows = append(rows, rttSeries{"raw 10s", b.RTT10s, st.Accent})
 	}
-	for i, l := range flow(m.counterItems(r), w-11) {
-		name := ""
-		if i == 0 {
-			name = "counters"
-		}
-		lines = append(lines, lbl(name)+l)
+	lines = append(lines, rttTable(st, rows, w)...)
+	if b := s.Baseline; b != nil {
+		labelled("raw lane", []string{m(fmtInt(b.Sent) + " sent"), m(fmtInt(b.Lost) + " lost, session")})
 	}
+	labelled("counters", counterItems(st, r))
 	for i, l := range lines {
 		lines[i] = clip(l, w)
 	}
 	return lines
 }
 
-func (m Model) deliveryFigures(r metrics.InstanceRow) string {
-	st := m.styles
+// ruleItems says how the instance is judged: every rule above OK with its
+// hold, or why it is not judged now.
+func (p detailPanel) ruleItems(s *metrics.Snapshot, st *themes.Styles, r metrics.InstanceRow) []string {
+	if r.Status.Unknown {
+		why := "observer blind"
+		if s.Blind != "" {
+			why = s.Blind
+		}
+		return []string{st.Muted.Render("not judged: " + why), st.Muted.Render("held at " + levelLabel(r.State))}
+	}
+	var items []string
+	for _, name := range ruleOrder(r.Rules) {
+		j := r.Rules[name]
+		if j.Level == metrics.OK {
+			continue
+		}
+		items = append(items, st.Level(j.Level).Render(name+" "+report.StateLabel(j.Level, j)))
+	}
+	switch {
+	case len(items) > 0:
+		return items
+	case r.State > metrics.OK: // an observer too old to send its rules
+		return []string{st.Muted.Render("no rule's judgement in the snapshot")}
+	}
+	return []string{st.OK.Render("every rule OK")}
+}
+
+// ruleOrder is the rules' names, worst level first, then by name, so the
+// line is stable from frame to frame.
+func ruleOrder(rules map[string]metrics.Judgement) []string {
+	names := make([]string, 0, len(rules))
+	for n := range rules {
+		names = append(names, n)
+	}
+	sort.Slice(names, func(i, j int) bool {
+		a, b := rules[names[i]], rules[names[j]]
+		if a.Level != b.Level {
+			return a.Level > b.Level
+		}
+		return names[i] < names[j]
+	})
+	return names
+}
+
+func deliveryItems(st *themes.Styles, r metrics.InstanceRow) []string {
 	// The 10 s figure is the one the delivery rule judges; the others are
 	// context, uncoloured.
-	f := func(name string, p float64, t tone) string {
+	f := func(name string, p float64, t tone, mark string) string {
 		if !metrics.Finite(p) {
-			t = toneMuted
+			t, mark = toneMuted, ""
 		}
-		return st.Muted.Render(name+" ") + toneStyle(st, t).Render(fmtPctFine(p))
+		return st.Muted.Render(name+" ") + toneStyle(st, t).Render(fmtPctFine(p)+mark)
 	}
-	return f("session", r.Delivery, toneText) + "   " + f("10s", r.Delivery10s, ruleTone(r, "delivery")) + "   " + f("1m", r.Delivery1m, toneText)
+	mark := ""
+	if ruleCell(r, "delivery", "").clearing {
+		mark = clearingMark
+	}
+	return []string{f("session", r.Delivery, toneText, ""), f("10s", r.Delivery10s, ruleTone(r, "delivery"), mark), f("1m", r.Delivery1m, toneText, "")}
 }
 
-func rttRow(cells ...string) string {
-	out := fit(cells[0], 8)
-	for _, c := range cells[1:] {
-		out += fitLeft(c, 8)
-	}
-	return out
-}
-
-func rttValues(name string, p metrics.Percentiles) string {
-	if p.Count == 0 {
-		return rttRow(name, "0", "-", "-", "-", "-", "-", "-")
-	}
-	return rttRow(name, fmtCount(p.Count), fmtUs(p.Min), fmtUs(p.Avg), fmtUs(p.P50), fmtUs(p.P95), fmtUs(p.P99), fmtUs(p.Max))
-}
-
-func (m Model) counterItems(r metrics.InstanceRow) []string {
-	st := m.styles
+func counterItems(st *themes.Styles, r metrics.InstanceRow) []string {
 	// A counter is coloured by the rule that judges it, if any.
 	item := func(name string, n int64, rule string) string {
 		if n == 0 {
@@ -141,7 +176,7 @@ func (m Model) counterItems(r metrics.InstanceRow) []string {
 		return toneStyle(st, t).Render(name + " " + fmtInt(n))
 	}
 	return []string{
-		item("lost", r.Lost, "delivery"), item("dup", r.Duplicates, ""), item("late", r.Late, ""),
+		st.Muted.Render("session: ") + item("lost", r.Lost, ""), item("dup", r.Duplicates, ""), item("late", r.Late, ""),
 		item("self", r.SelfReceived, "self_received"), item("collisions", r.Collisions, "collision"),
 		item("errors", r.Errors, "errors"), item("reconnects", r.Reconnects, ""),
 		item("drops", r.Drops, ""), item("malformed", r.Malformed, ""),
@@ -169,10 +204,62 @@ func flow(items []string, w int) []string {
 	return lines
 }
 
+// rttSeries is one row of the RTT table.
+type rttSeries struct {
+	name  string
+	p     metrics.Percentiles
+	style lipgloss.Style
+}
+
+// rttTable draws n, min, avg, p50, p95, p99 and max of each series in
+// cells that fit w: beside an "RTT" label where there is room; narrower,
+// without it and in tighter cells; narrower still, wrapped into a second
+// block. p99 and max are never cut off the edge.
+func rttTable(st *themes.Styles, rows []rttSeries, w int) []string {
+	heads := []string{"n", "min", "avg", "p50", "p95", "p99", "max"}
+	lblW, nameW, cellW := 11, 8, 8
+	if lblW+nameW+len(heads)*cellW > w {
+		lblW, cellW = 0, 7 // fmtUs needs 6 cells, and one to part them
+	}
+	per := max((w-lblW-nameW)/cellW, 1)
+	var out []string
+	for from := 0; from < len(heads); from += per {
+		to := min(from+per, len(heads))
+		label := "RTT"
+		if from > 0 {
+			label = ""
+		}
+		name := ""
+		if lblW == 0 {
+			name = label
+		}
+		hdr := st.Muted.Render(fit(label, lblW)) + st.TableHeader.Render(fit(name, nameW))
+		for _, h := range heads[from:to] {
+			hdr += st.TableHeader.Render(fitLeft(h, cellW))
+		}
+		out = append(out, hdr)
+		for _, r := range rows {
+			vals := rttCells(r.p)
+			line := fit("", lblW) + r.style.Render(fit(r.name, nameW))
+			for _, v := range vals[from:to] {
+				line += r.style.Render(fitLeft(v, cellW))
+			}
+			out = append(out, line)
+		}
+	}
+	return out
+}
+
+func rttCells(p metrics.Percentiles) []string {
+	if p.Count == 0 {
+		return []string{"0", "-", "-", "-", "-", "-", "-"}
+	}
+	return []string{fmtCount(p.Count), fmtUs(p.Min), fmtUs(p.Avg), fmtUs(p.P50), fmtUs(p.P95), fmtUs(p.P99), fmtUs(p.Max)}
+}
+
 // distView draws InstanceRow.Dist as horizontal bars, merging neighbouring
 // buckets when there are more than lines.
-func (m Model) distView(r metrics.InstanceRow, w, h int) string {
-	st := m.styles
+func distView(st *themes.Styles, r metrics.InstanceRow, w, h int) string {
 	lines := []string{st.Title.Render("RTT distribution") + st.Muted.Render(" (session)")}
 	buckets := mergeBuckets(r.Dist, h-1)
 	var total, peak int64
@@ -216,8 +303,7 @@ func mergeBuckets(in []metrics.Bucket, n int) []metrics.Bucket {
 	return out
 }
 
-func (m Model) recentView(r metrics.InstanceRow, w, h int) string {
-	st := m.styles
+func recentView(st *themes.Styles, r metrics.InstanceRow, w, h int) string {
 	lines := []string{st.Title.Render("Recent state changes")}
 	if len(r.Recent) == 0 {
 		lines = append(lines, st.Muted.Render("none"))
@@ -226,7 +312,7 @@ func (m Model) recentView(r metrics.InstanceRow, w, h int) string {
 		if len(lines) == h {
 			break
 		}
-		lines = append(lines, m.changeLine(c, w, false))
+		lines = append(lines, clip(changeLine(st, c, false, nil), w))
 	}
 	return strings.Join(lines, "\n")
 }

@@ -60,8 +60,7 @@ func (f filterState) view(w int) string {
 }
 
 func (m Model) startFilter() (tea.Model, tea.Cmd) {
-	m.help.ShowAll = false
-	cmd := m.filter.input.Focus()
+	cmd := m.table.filter.input.Focus()
 	return m.redraw(), cmd
 }
 
@@ -73,13 +72,14 @@ func (m Model) onFilterKey(k tea.KeyMsg) (tea.Model, tea.Cmd) {
 	case tea.KeyCtrlC:
 		return m, tea.Quit
 	case tea.KeyEnter:
-		m.filter.input.Blur()
+		m.table.filter.input.Blur()
 		return m.redraw(), nil
 	case tea.KeyEsc:
-		m.filter = m.filter.clear()
-		return m.refreshRows().redraw(), nil
+		m.table = m.table.clearFilter().refresh(m.snap)
+		return m.relayout().redraw(), nil
 	}
 	var cmd tea.Cmd
-	m.filter.input, cmd = m.filter.input.Update(k)
-	return m.refreshRows().redraw(), cmd
+	m.table.filter.input, cmd = m.table.filter.input.Update(k)
+	m.table = m.table.refresh(m.snap)
+	return m.relayout().redraw(), cmd
 }

@@ -112,17 +112,18 @@ func fixture3() metrics.Snapshot {
 	s := baseSnapshot()
 	ok := instance("bot-1", metrics.OK, 100, 412, 1270)
 	warn := instance("bot-2", metrics.Warn, 93.5, 2100, 7400)
-	warn.Lost, warn.Late = 12, 3
+	warn.Lost, warn.Lost10s, warn.Late = 12, 3, 3
 	crit := instance("bot-3", metrics.Crit, 99.2, 530, 2600)
 	crit.SelfReceived, crit.Errors, crit.Reconnects = 4, 1, 1
+	crit.Rules["self_received"] = metrics.Judgement{Level: metrics.Crit}
 	crit.LastSeenMs = 12_300
 	crit.Recent = []metrics.AlertChange{
 		{At: fixedNow.Add(-134 * time.Second), Rule: "self-received", Instance: "bot-3", From: metrics.OK, To: metrics.Crit, Value: 4},
 	}
 	s.Instances = []metrics.InstanceRow{ok, warn, crit}
 	s.Alerts = []metrics.Alert{
-		{Rule: "self-received", Instance: "bot-3", Level: metrics.Crit, Since: fixedNow.Add(-134 * time.Second), Value: 4, Message: "4 own events received"},
-		{Rule: "p99", Instance: "bot-2", Level: metrics.Warn, Since: fixedNow.Add(-31 * time.Second), Value: 7400, Message: "p99 7.40ms > 5ms"},
+		{Rule: "self-received", Instance: "bot-3", Level: metrics.Crit, Since: fixedNow.Add(-134 * time.Second), Value: 4, Message: "4 own events received", Condition: "> 0"},
+		{Rule: "p99", Instance: "bot-2", Level: metrics.Warn, Since: fixedNow.Add(-31 * time.Second), Value: 7400, Message: "p99 7.40ms > 5ms", Condition: "> 5ms"},
 	}
 	s.History = []metrics.AlertChange{
 		{At: fixedNow.Add(-31 * time.Second), Rule: "p99", Instance: "bot-2", From: metrics.OK, To: metrics.Warn, Value: 7400},
@@ -158,13 +159,18 @@ func fixture50() metrics.Snapshot {
 	return s
 }
 
-// fakeControl records calls, like an observer that applies them at once.
+// fakeControl records calls, like an observer that applies them at once;
+// its rate steps along the observer's ladder: the configured rate times a
+// power of two, within the observer's bounds.
 type fakeControl struct {
 	mu     sync.Mutex
 	paused bool
 	rate   float64
+	rung   int
 	calls  []string
 }
+
+const fakeConfigured, fakeMin, fakeMax = 10, 0.1, 1000
 
 func (f *fakeControl) SetPaused(p bool) {
 	f.mu.Lock()
@@ -178,7 +184,7 @@ func (f *fakeControl) Paused() bool { f.mu.Lock(); defer f.mu.Unlock(); return f
 func (f *fakeControl) SetProbeRate(r float64) float64 {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.rate = math.Min(math.Max(r, 0.1), 1000)
+	f.rate = math.Min(math.Max(r, fakeMin), fakeMax)
 	f.calls = append(f.calls, fmt.Sprintf("SetProbeRate(%g)", r))
 	return f.rate
 }
@@ -188,11 +194,11 @@ func (f *fakeControl) ProbeRate() float64 { f.mu.Lock(); defer f.mu.Unlock(); re
 func (f *fakeControl) StepProbeRate(dir int) float64 {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if dir > 0 {
-		f.rate *= 2
-	} else {
-		f.rate /= 2
+	k := f.rung + map[bool]int{true: 1, false: -1}[dir > 0]
+	if r := fakeConfigured * math.Pow(2, float64(k)); r >= fakeMin && r <= fakeMax {
+		f.rung = k
 	}
+	f.rate = fakeConfigured * math.Pow(2, float64(f.rung))
 	f.calls = append(f.calls, fmt.Sprintf("StepProbeRate(%d)", dir))
 	return f.rate
 }
@@ -200,7 +206,7 @@ func (f *fakeControl) StepProbeRate(dir int) float64 {
 func (f *fakeControl) ResetProbeRate() float64 {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.rate = 10
+	f.rate, f.rung = fakeConfigured, 0
 	f.calls = append(f.calls, "ResetProbeRate()")
 	return f.rate
 }
@@ -292,3 +298,74 @@ func withDeployment(s metrics.Snapshot, n int) metrics.Snapshot {
 // clusterFixture is fixture3 on a 3-shard cluster with one shard down,
 // with the raw lane on.
 func clusterFixture() metrics.Snapshot { return withDeployment(fixture3(), 3) }
+
+// fixtureHold has states in their clear-hold: bot-4's delivery is back at
+// 97.7 % but its CRIT holds for 3.2 s more; bot-2's p99 is back under 5ms
+// with its WARN holding; bot-3 is CRIT for good with a p99 clearing.
+func fixtureHold() metrics.Snapshot {
+	s := fixture3()
+	clearing := func(l metrics.Level, ms int64) metrics.Judgement {
+		return metrics.Judgement{Level: l, Clearing: true, ClearsInMs: ms}
+	}
+	bot2 := instance("bot-2", metrics.Warn, 99.1, 1900, 4600)
+	bot2.Rules["p99"] = clearing(metrics.Warn, 1500)
+	bot2.Status = bot2.Rules["p99"]
+	bot4 := instance("bot-4", metrics.Crit, 97.7, 450, 1300)
+	bot4.Lost, bot4.Lost10s = 52, 1
+	bot4.Rules["delivery"] = clearing(metrics.Crit, 3200)
+	bot4.Status = bot4.Rules["delivery"]
+	bot3 := s.Instances[2]
+	bot3.Rules["self_received"] = metrics.Judgement{Level: metrics.Crit}
+	bot3.Rules["p99"] = clearing(metrics.Warn, 800)
+	s.Instances = []metrics.InstanceRow{s.Instances[0], bot2, bot3, bot4}
+	s.Alerts = []metrics.Alert{
+		s.Alerts[0],
+		{Rule: "delivery", Instance: "bot-4", Level: metrics.Crit, Since: fixedNow.Add(-40 * time.Second), Value: 97.7,
+			Message: "delivery 97.7%, recovering (CRIT at < 90%)", Condition: "< 90%", Clearing: true, ClearsInMs: 3200},
+		{Rule: "p99", Instance: "bot-2", Level: metrics.Warn, Since: fixedNow.Add(-31 * time.Second), Value: 4600,
+			Message: "p99 4.6ms, recovering (WARN at > 5ms)", Condition: "> 5ms", Clearing: true, ClearsInMs: 1500},
+	}
+	return s
+}
+
+// fixtureBlind is fixture3 seen by an observer that lost Redis 14 s ago:
+// every instance rule is held, not judged, and only the observer's own
+// rule moves.
+func fixtureBlind() metrics.Snapshot {
+	s := fixture3()
+	s.Blind = "observer disconnected"
+	s.Conn, s.ConnSince = "disconnected", fixedNow.Add(-14*time.Second)
+	for i := range s.Instances {
+		in := &s.Instances[i]
+		rules := map[string]metrics.Judgement{}
+		for k, j := range in.Rules {
+			j.Unknown = true
+			rules[k] = j
+		}
+		in.Rules = rules
+		in.Status.Unknown = true
+	}
+	for i := range s.Alerts {
+		s.Alerts[i].Unknown = true
+	}
+	s.Alerts = append([]metrics.Alert{{Rule: "redis_disconnected", Level: metrics.Warn, Since: s.ConnSince, Value: 14,
+		Message: "redis_disconnected 14s > 0s", Condition: "> 0s"}}, s.Alerts...)
+	s.Notes = []string{"Redis: bridge: subscribe bridge:events: dial tcp 127.0.0.1:6379: connect: connection refused"}
+	s.Info = []string{"output-buffer warnings off: CLIENT LIST refused"}
+	return s
+}
+
+// fixtureAlerts is fixtureHold with messages, a note and info too long
+// for any line, and history with a forgotten instance.
+func fixtureAlerts() metrics.Snapshot {
+	s := fixtureHold()
+	s.Alerts[0].Message = "4 own events received: the instance receives what it publishes, " +
+		"so its bridge's self-filter is off or two processes share the ID bot-3 (boots 9f2c4e1a and 77d0c2b1)"
+	s.Notes = []string{"Redis: bridge: subscribe bridge:events: NOPERM this user has no permissions to access one of the channels used as arguments"}
+	s.Info = []string{"output-buffer warnings off: CLIENT LIST refused", "control messages are not signed (no --control-key-file)"}
+	s.History = append([]metrics.AlertChange{
+		{At: fixedNow.Add(-5 * time.Second), Rule: "forgotten", Instance: "bot-9", From: metrics.Crit, To: metrics.Crit, Note: "forgotten by the user"},
+		{At: fixedNow.Add(-9 * time.Second), Rule: "delivery", Instance: "bot-4", From: metrics.Warn, To: metrics.Crit, Value: 88.2},
+	}, s.History...)
+	return s
+}

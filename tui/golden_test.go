@@ -13,10 +13,11 @@ import (
 	"github.com/bridgescope/bridgescope/metrics"
 )
 
-// TestGolden runs the dashboard in a bubbletea program (teatest) at 80×24
-// and 120×40, feeds a snapshot through the channel, presses keys, and
-// compares the final frame with testdata/TestGolden/*.golden. Regenerate
-// with `go test ./tui -run TestGolden -update`.
+// TestGolden runs the dashboard in a bubbletea program (teatest) at 80×24,
+// 120×40 and 60×20, feeds a snapshot through the channel, presses keys,
+// and compares the final frame with testdata/TestGolden/*.golden.
+// Regenerate with `go test ./tui -run TestGolden -update`, and read every
+// golden that changed.
 func TestGolden(t *testing.T) {
 	cases := []struct {
 		name string
@@ -28,8 +29,13 @@ func TestGolden(t *testing.T) {
 		{"detail", fixture3, []string{"enter"}},
 		{"help", fixture3, []string{"?"}},
 		{"cluster", clusterFixture, nil},
+		{"hold", fixtureHold, nil},                              // states in their clear-hold
+		{"hold_detail", fixtureHold, []string{"down", "enter"}}, // bot-4, clearing
+		{"blind", fixtureBlind, nil},                            // the observer disconnected
+		{"alerts", fixtureAlerts, []string{"a"}},                // the alerts panel focused
+		{"notes", fixtureAlerts, []string{"n"}},                 // the notes and info whole
 	}
-	for _, size := range [][2]int{{80, 24}, {120, 40}} {
+	for _, size := range [][2]int{{80, 24}, {120, 40}, {60, 20}} {
 		for _, tc := range cases {
 			t.Run(fmt.Sprintf("%s_%dx%d", tc.name, size[0], size[1]), func(t *testing.T) {
 				frame := runProgram(t, size[0], size[1], tc.snap(), tc.keys)

@@ -3,86 +3,144 @@ package tui
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/charmbracelet/lipgloss"
 
 	"github.com/bridgescope/bridgescope/metrics"
+	"github.com/bridgescope/bridgescope/themes"
 )
 
 // headerHeight is the header's fixed height in lines.
 const headerHeight = 2
 
-// headerView draws two lines: who and where (bar), then how things are
-// (connection, probes, transport, notes).
-func (m Model) headerView(w int) string {
-	return m.headerBar(w) + "\n" + m.headerState(w)
+// headerPanel is the two lines on top of every screen: who and where, then
+// the observer's connection, probes and notes. What it knows beyond the
+// snapshot is set by the root: the theme, the Controller's answers
+// (pause and rate are shown before the next snapshot confirms them), a
+// closed stream and how long no snapshot came.
+type headerPanel struct {
+	theme  string
+	paused bool
+	rate   float64
+	closed bool
+	stale  time.Duration // since the last snapshot, once past staleAfter
 }
 
-func (m Model) headerBar(w int) string {
-	st := m.styles
-	s := m.snap
-	right := " theme " + m.theme + " "
+func (h headerPanel) view(s *metrics.Snapshot, st *themes.Styles, w int) string {
+	return h.bar(s, st, w) + "\n" + h.state(s, st, w)
+}
+
+func (h headerPanel) bar(s *metrics.Snapshot, st *themes.Styles, w int) string {
+	right := " theme " + h.theme + " "
 	if s == nil {
-		left := " bridgescope "
-		return st.Header.Render(fit(left, w-lipgloss.Width(right)) + right)
+		return st.Header.Render(fit(" bridgescope ", w-lipgloss.Width(right)) + right)
 	}
-	obs := "observer " + clip(s.Observer, 20)
-	up := "up " + fmtSpan(s.At.Sub(s.Started))
-	fixed := fmt.Sprintf(" bridgescope  %s  %s  %s", "", obs, up)
+	obs := "  observer " + clip(s.Observer, 20)
+	up := "  up " + fmtSpan(s.At.Sub(s.Started))
+	line := func(redis string) string { return " bridgescope  " + redis + obs + up }
 	// The Redis address is what on-call needs most: the observer ID gives
-	// way first, then the theme name, before the address is clipped.
-	if extra := lipgloss.Width(fixed) + lipgloss.Width(s.Redis) + lipgloss.Width(right) - w; extra > 0 {
-		obs = "observer " + clip(s.Observer, max(8, lipgloss.Width(s.Observer)-extra))
-		fixed = fmt.Sprintf(" bridgescope  %s  %s  %s", "", obs, up)
+	// way first, then the theme name, then the observer altogether,
+	// before the address is clipped.
+	if extra := lipgloss.Width(line(s.Redis)) + lipgloss.Width(right) - w; extra > 0 {
+		obs = "  observer " + clip(s.Observer, max(8, lipgloss.Width(s.Observer)-extra))
 	}
-	if lipgloss.Width(fixed)+lipgloss.Width(s.Redis)+lipgloss.Width(right) > w {
+	if lipgloss.Width(line(s.Redis))+lipgloss.Width(right) > w {
 		right = ""
 	}
-	redis := clip(s.Redis, w-lipgloss.Width(fixed)-lipgloss.Width(right))
-	left := fmt.Sprintf(" bridgescope  %s  %s  %s", redis, obs, up)
-	return st.Header.Render(fit(left, w-lipgloss.Width(right)) + right)
+	if lipgloss.Width(line(s.Redis)) > w {
+		obs = ""
+		if lipgloss.Width(line(s.Redis))+len(" theme "+h.theme+" ") <= w {
+			right = " theme " + h.theme + " " // room again without the observer
+		}
+	}
+	redis := clip(s.Redis, w-lipgloss.Width(line(""))-lipgloss.Width(right))
+	return st.Header.Render(fit(line(redis), w-lipgloss.Width(right)) + right)
 }
 
-// headerState is the status line: connection state and for how long,
-// staleness, probe rate or PAUSED, transport, and the notes, shortest
-// first so the notes are what gets cut.
-func (m Model) headerState(w int) string {
-	st := m.styles
-	s := m.snap
-	sep := st.Muted.Render(" · ")
+// state is the status line: connection state and for how long,
+// staleness, probe rate or PAUSED, transport, then the notes (warnings)
+// or, without notes, the info (muted), shortest first so that a note is
+// what gets cut, with `n` named to read it whole.
+func (h headerPanel) state(s *metrics.Snapshot, st *themes.Styles, w int) string {
 	if s == nil {
 		return st.Muted.Render(clip(" waiting for the observer…", w))
 	}
-	parts := []string{" " + m.connView()}
-	if stale := m.staleView(); stale != "" {
-		parts = append(parts, stale)
+	parts := []string{" " + h.conn(s, st)}
+	if h.stale > 0 && !h.closed {
+		parts = append(parts, st.Warn.Render("no snapshot for "+fmtSpan(h.stale)))
 	}
-	if m.paused {
+	if h.paused {
 		parts = append(parts, st.Paused.Render(" PAUSED ")+st.Muted.Render(" probes"))
 	} else {
-		parts = append(parts, st.Text.Render("probes "+fmtRate(m.rate)))
+		parts = append(parts, st.Text.Render("probes "+fmtRate(h.rate)))
 	}
+	all := parts
 	if s.Transport != "" {
-		parts = append(parts, st.Muted.Render("via ")+st.Text.Render(s.Transport))
+		all = append(all[:len(all):len(all)], st.Muted.Render("via ")+st.Text.Render(s.Transport))
 	}
-	line := strings.Join(parts, sep)
-	if len(s.Notes) > 0 {
-		room := w - lipgloss.Width(line) - 3
-		note := fmt.Sprintf("note: %s", s.Notes[0])
-		if len(s.Notes) > 1 {
-			note = fmt.Sprintf("%d notes: %s", len(s.Notes), strings.Join(s.Notes, "; "))
-		}
-		if room >= 8 {
-			line += sep + st.Warn.Render(clip(note, room))
-		}
-	}
-	return clip(line, w)
+	return withNotes(s, st, [][]string{all, parts}, w)
 }
 
-func (m Model) connView() string {
-	st := m.styles
-	s := m.snap
-	if m.closed {
+// withNotes ends the status line with the notes summary: whole when it
+// fits, else cut with the key that shows it whole, else only how many
+// there are. Each try is first with the first of the choices of parts,
+// then the next (the line without the transport, which matters less
+// than a trouble). The summary is never dropped without a trace.
+func withNotes(s *metrics.Snapshot, st *themes.Styles, choices [][]string, w int) string {
+	sep := st.Muted.Render(" · ")
+	text, style := notesSummary(s, st)
+	if text == "" {
+		return clip(strings.Join(choices[0], sep), w)
+	}
+	const more = " [n]" // the key that shows them whole
+	short := countSummary(s) + more
+	for _, ps := range choices {
+		line := strings.Join(ps, sep)
+		room := w - lipgloss.Width(line) - lipgloss.Width(sep)
+		switch {
+		case lipgloss.Width(text) <= room:
+			return line + sep + style.Render(text)
+		case room >= 20:
+			return line + sep + style.Render(clip(text, room-len(more))) + st.Muted.Render(more)
+		case lipgloss.Width(short) <= room:
+			return line + sep + style.Render(countSummary(s)) + st.Muted.Render(more)
+		}
+	}
+	return clip(strings.Join(choices[len(choices)-1], sep)+sep+style.Render(countSummary(s)), w)
+}
+
+// countSummary is "1 note", "3 notes" or "2 info": the header's summary
+// when no text fits.
+func countSummary(s *metrics.Snapshot) string {
+	switch n := len(s.Notes); {
+	case n == 1:
+		return "1 note"
+	case n > 1:
+		return fmt.Sprintf("%d notes", n)
+	}
+	return fmt.Sprintf("%d info", len(s.Info))
+}
+
+// notesSummary is the header's one-line account of the notes, drawn as a
+// warning, or, when there are none, of the info, drawn muted: a fact is
+// not a trouble.
+func notesSummary(s *metrics.Snapshot, st *themes.Styles) (string, lipgloss.Style) {
+	switch n := len(s.Notes); {
+	case n == 1:
+		return "note: " + s.Notes[0], st.Warn
+	case n > 1:
+		return fmt.Sprintf("%d notes: %s", n, strings.Join(s.Notes, "; ")), st.Warn
+	case len(s.Info) == 1:
+		return "info: " + s.Info[0], st.Muted
+	case len(s.Info) > 1:
+		return fmt.Sprintf("%d info: %s", len(s.Info), strings.Join(s.Info, "; ")), st.Muted
+	}
+	return "", st.Muted
+}
+
+func (h headerPanel) conn(s *metrics.Snapshot, st *themes.Styles) string {
+	if h.closed {
 		return st.Crit.Render("✗ observer stopped") + st.Muted.Render(" (last state shown)")
 	}
 	since := fmtSpan(s.At.Sub(s.ConnSince))
@@ -95,32 +153,4 @@ func (m Model) connView() string {
 		return st.Warn.Render("? conn unknown")
 	}
 	return st.Crit.Render("✗ "+s.Conn) + st.Muted.Render(" "+since)
-}
-
-// staleView warns when snapshots stopped coming although the stream is
-// open: the observer itself may be stuck.
-func (m Model) staleView() string {
-	if m.closed || m.lastRecv.IsZero() {
-		return ""
-	}
-	age := m.cfg.Now().Sub(m.lastRecv)
-	if age < staleAfter {
-		return ""
-	}
-	return m.styles.Warn.Render("no snapshot for " + fmtSpan(age))
-}
-
-// levelCounts counts instances per level (unknown levels as Crit).
-func levelCounts(rows []metrics.InstanceRow) (ok, warn, crit int) {
-	for _, r := range rows {
-		switch r.State {
-		case metrics.OK:
-			ok++
-		case metrics.Warn:
-			warn++
-		default:
-			crit++
-		}
-	}
-	return ok, warn, crit
 }

@@ -6,9 +6,10 @@ import "github.com/charmbracelet/bubbles/key"
 // global, so tests and embedders can rebind keys.
 type KeyMap struct {
 	Up, Down, PageUp, PageDown, Home, End key.Binding
-	Detail, Back                          key.Binding
+	Detail, Back, Alerts, Notes           key.Binding
 	Chart, Sort, Filter, Theme            key.Binding
-	Pause, Faster, Slower, Reset          key.Binding
+	Forget, Pause, Faster, Slower         key.Binding
+	RateReset, Reset, Yes                 key.Binding
 	Snapshot, Help, Quit                  key.Binding
 }
 
@@ -18,48 +19,71 @@ func DefaultKeyMap() KeyMap {
 		return key.NewBinding(key.WithKeys(keys...), key.WithHelp(help, desc))
 	}
 	return KeyMap{
-		Up:       b("↑/k", "up", "up", "k"),
-		Down:     b("↓/j", "down", "down", "j"),
-		PageUp:   b("pgup", "page up", "pgup", "ctrl+b"),
-		PageDown: b("pgdn", "page down", "pgdown", "ctrl+f"),
-		Home:     b("home/g", "first", "home", "g"),
-		End:      b("end/G", "last", "end", "G"),
-		Detail:   b("enter", "detail", "enter"),
-		Back:     b("esc", "back/clear", "esc"),
-		Chart:    b("c", "chart scope", "c"),
-		Sort:     b("o", "sort", "o"),
-		Filter:   b("/", "filter", "/"),
-		Theme:    b("t", "theme", "t"),
-		Pause:    b("p", "pause probes", "p"),
-		Faster:   b("+", "rate ×2", "+", "="),
-		Slower:   b("-", "rate ÷2", "-", "_"),
-		Reset:    b("r", "reset windows", "r"),
-		Snapshot: b("s", "snapshot", "s"),
-		Help:     b("?", "help", "?"),
-		Quit:     b("q", "quit", "q", "ctrl+c"),
+		Up:        b("↑/k", "up", "up", "k"),
+		Down:      b("↓/j", "down", "down", "j"),
+		PageUp:    b("pgup", "page up", "pgup", "ctrl+b"),
+		PageDown:  b("pgdn", "page down", "pgdown", "ctrl+f"),
+		Home:      b("home/g", "first", "home", "g"),
+		End:       b("end/G", "last", "end", "G"),
+		Detail:    b("enter", "detail", "enter"),
+		Back:      b("esc", "back/clear", "esc"),
+		Alerts:    b("a/tab", "alerts", "a", "tab"),
+		Notes:     b("n", "notes", "n"),
+		Chart:     b("c", "chart scope", "c"),
+		Sort:      b("o", "sort", "o"),
+		Filter:    b("/", "filter", "/"),
+		Theme:     b("t", "theme", "t"),
+		Forget:    b("x/del", "forget instance", "x", "delete"),
+		Pause:     b("p", "pause probes", "p"),
+		Faster:    b("+", "rate up", "+"),
+		Slower:    b("-", "rate down", "-"),
+		RateReset: b("=", "configured rate", "="),
+		Reset:     b("r", "reset windows…", "r"),
+		Yes:       b("y", "yes", "y"),
+		Snapshot:  b("s", "snapshot", "s"),
+		Help:      b("?", "help", "?"),
+		Quit:      b("q", "quit", "q", "ctrl+c"),
 	}
 }
 
 // withControl enables or disables the bindings that need a Controller, so
 // help never offers a key that does nothing.
 func (k KeyMap) withControl(on bool) KeyMap {
-	for _, b := range []*key.Binding{&k.Pause, &k.Faster, &k.Slower, &k.Reset} {
+	for _, b := range []*key.Binding{&k.Forget, &k.Pause, &k.Faster, &k.Slower, &k.RateReset, &k.Reset} {
 		b.SetEnabled(on)
 	}
 	return k
 }
 
-// ShortHelp is the footer's one-line help.
+// ShortHelp is the footer's one-line help, most needed first: what does
+// not fit is cut from the end.
 func (k KeyMap) ShortHelp() []key.Binding {
-	return []key.Binding{k.Quit, k.Help, k.Detail, k.Filter, k.Pause, k.Faster, k.Slower, k.Sort, k.Chart, k.Snapshot}
+	return []key.Binding{k.Quit, k.Help, k.Alerts, k.Notes, k.Detail, k.Filter, k.Forget, k.Pause, k.Faster, k.Slower, k.Snapshot}
 }
 
-// FullHelp is the help panel's columns.
+// shortHelp is the footer's help for a screen: its own keys, then the
+// way out.
+func (k KeyMap) shortHelp(sc screen) []key.Binding {
+	switch sc {
+	case screenDetail:
+		return []key.Binding{k.Back, k.Quit, k.Help, k.Up, k.Down, k.Alerts, k.Forget, k.Snapshot}
+	case screenAlerts:
+		return []key.Binding{k.Back, k.Quit, k.Up, k.Down, k.PageDown, k.Notes, k.Help, k.Snapshot}
+	case screenNotes:
+		return []key.Binding{k.Back, k.Quit, k.Up, k.Down, k.Alerts, k.Help}
+	case screenHelp:
+		return []key.Binding{k.Back, k.Quit, k.Up, k.Down, k.PageDown}
+	}
+	return k.ShortHelp()
+}
+
+// FullHelp is every binding the help panel lists, in groups that read
+// together; the panel reflows them into as many columns as fit.
 func (k KeyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{k.Up, k.Down, k.PageUp, k.PageDown, k.Home, k.End},
-		{k.Detail, k.Back, k.Filter, k.Sort, k.Chart, k.Theme},
-		{k.Pause, k.Faster, k.Slower, k.Reset},
+		{k.Detail, k.Back, k.Alerts, k.Notes, k.Filter, k.Sort, k.Chart, k.Theme},
+		{k.Forget, k.Pause, k.Faster, k.Slower, k.RateReset, k.Reset},
 		{k.Snapshot, k.Help, k.Quit},
 	}
 }

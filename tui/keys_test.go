@@ -26,7 +26,7 @@ func TestBatchedRunes(t *testing.T) {
 	nm, cmd := m.Update(keyMsg("p+"))
 	m = nm.(Model)
 	runCmd(t, m, cmd)
-	if got, want := ctrl.Calls(), []string{"SetPaused(true)", "SetProbeRate(20)"}; !slices.Equal(got, want) {
+	if got, want := ctrl.Calls(), []string{"SetPaused(true)", "StepProbeRate(1)"}; !slices.Equal(got, want) {
 		t.Fatalf("calls = %v, want %v", got, want)
 	}
 }

@@ -41,9 +41,15 @@ func TestEveryViewFits(t *testing.T) {
 		"chart-one":   {"c", "down"},
 		"sorted-p99":  {"o", "o", "o"},
 		"scrolled":    {"pgdown", "pgdown", "down"},
+		"alerts":      {"a"},
+		"alerts-end":  {"tab", "G"},
+		"notes":       {"n", "pgdown"},
+		"help-end":    {"?", "G"},
+		"confirm":     {"r"},
 	}
-	fixtures := map[string]func() metrics.Snapshot{"3": fixture3, "50": fixture50, "long": longFixture}
-	sizes := [][2]int{{80, 24}, {120, 40}, {100, 30}, {200, 60}, {60, 16}}
+	fixtures := map[string]func() metrics.Snapshot{"3": fixture3, "50": fixture50, "long": longFixture,
+		"hold": fixtureHold, "blind": fixtureBlind, "alerts": fixtureAlerts}
+	sizes := [][2]int{{80, 24}, {120, 40}, {100, 30}, {200, 60}, {60, 20}, {60, 16}}
 	for _, sz := range sizes {
 		for fname, fx := range fixtures {
 			for vname, keys := range views {

@@ -1,12 +1,12 @@
-// Package tui is bridgescope's on-call dashboard: a bubbletea model that draws
-// metrics.Snapshot values and sends commands back through a Controller.
+// Package tui is bridgescope's on-call dashboard: a root bubbletea model
+// that routes messages to small panels, each drawing a metrics.Snapshot.
 package tui
 
 import (
+	"os"
 	"sync"
 	"time"
 
-	"github.com/charmbracelet/bubbles/help"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 
@@ -54,11 +54,13 @@ type Config struct {
 	// Snapshots is closed when the observer stops.
 	Snapshots <-chan metrics.Snapshot
 	// Control is nil when there is nothing to control (e.g. a replay):
-	// pause, rate and reset are then disabled.
+	// pause, rate, forget and reset are then disabled.
 	Control Controller
-	// Theme is a palette name or "auto" (the default).
+	// Theme is a palette name or "auto" (the default). A name overrides
+	// NO_COLOR; auto is mono when the terminal gets no colour.
 	Theme string
-	// Renderer draws the styles; lipgloss.DefaultRenderer() when nil.
+	// Renderer draws the styles; when nil, one for stdout that honours an
+	// explicit Theme over NO_COLOR (themes.NewRenderer).
 	Renderer *lipgloss.Renderer
 	// SnapshotDir receives `s` snapshots; DefaultSnapshotDir when empty.
 	SnapshotDir string
@@ -66,34 +68,51 @@ type Config struct {
 	Now func() time.Time
 }
 
-// Model is the dashboard's root model. It is a value: Update returns a new
-// one, and View returns the frame the last change produced.
+// screen is what the body shows and which panel has the keys.
+type screen int
+
+const (
+	screenMain   screen = iota // table, chart and alerts summary
+	screenDetail               // the selected instance
+	screenAlerts               // the alerts panel, focused: every alert whole
+	screenNotes                // the header's notes and info, whole
+	screenHelp                 // keys and what every column means
+)
+
+// Model is the dashboard's root model: it owns the stream, the clock and
+// the screen, routes keys to the panel in focus and lays the panels out.
+// It is a value: Update returns a new one, and View returns the frame the
+// last change produced.
 type Model struct {
 	cfg    Config
 	keys   KeyMap
-	help   help.Model
 	styles *themes.Styles
-	theme  string
 
 	width, height int
 
 	snap     *metrics.Snapshot // the snapshot on screen (sanitized)
 	pending  *metrics.Snapshot // the newest one, not yet drawn
 	lastRecv time.Time
-	closed   bool
 
 	frameID       int // ID of the redraw tick in flight; stale ticks are dropped
 	frameInFlight bool
 	beatID        int
 
-	table  tableState
-	filter filterState
-	detail bool
-	// chartOne scopes the chart to the selected instance.
-	chartOne bool
+	screen screen
+	back   screen // where esc leaves alerts, notes and help for
+	// confirmReset is set while the footer asks "reset windows and
+	// alerts? y/n"; the next key answers.
+	confirmReset bool
 
-	paused bool
-	rate   float64
+	header headerPanel
+	table  tablePanel
+	chart  chartPanel
+	alerts alertsPanel
+	notes  notesPanel
+	detail detailPanel
+	shards shardsPanel
+	help   helpPanel
+
 	status status
 
 	frame   string // the last rendered frame; View returns it
@@ -102,7 +121,7 @@ type Model struct {
 	// sched turns a delay and a message into a Cmd; tests replace it to
 	// drive a simulated clock.
 	sched func(time.Duration, tea.Msg) tea.Cmd
-	// ctrlMu makes the read-modify-write of the probe rate atomic across
+	// ctrlMu makes the read-modify-write of the pause state atomic across
 	// the Cmds that run it.
 	ctrlMu *sync.Mutex
 }
@@ -118,7 +137,7 @@ type status struct {
 // says so in the footer.
 func New(cfg Config) Model {
 	if cfg.Renderer == nil {
-		cfg.Renderer = lipgloss.DefaultRenderer()
+		cfg.Renderer = themes.NewRenderer(os.Stdout, cfg.Theme)
 	}
 	if cfg.SnapshotDir == "" {
 		cfg.SnapshotDir = DefaultSnapshotDir
@@ -129,11 +148,10 @@ func New(cfg Config) Model {
 	m := Model{
 		cfg:    cfg,
 		keys:   DefaultKeyMap().withControl(cfg.Control != nil),
-		help:   help.New(),
 		width:  80,
 		height: 24,
-		table:  tableState{sort: sortState},
-		filter: newFilter(),
+		table:  newTable(),
+		help:   newHelp(),
 		sched:  tick,
 		ctrlMu: &sync.Mutex{},
 	}
@@ -160,17 +178,13 @@ func (m Model) Init() tea.Cmd {
 // second for snapshots.
 func (m Model) View() string { return m.frame }
 
-// withTheme applies a palette: new Styles, and the help and filter widgets
-// restyled from them.
+// withTheme applies a palette: new Styles, and the widgets that keep
+// styles of their own (help, filter input) restyled from them.
 func (m Model) withTheme(p themes.Palette) Model {
-	m.theme = p.Name
+	m.header.theme = p.Name
 	m.styles = themes.NewStyles(m.cfg.Renderer, p)
-	st := m.styles
-	m.help.Styles = help.Styles{
-		ShortKey: st.HelpKey, ShortDesc: st.HelpDesc, ShortSeparator: st.HelpSep,
-		FullKey: st.HelpKey, FullDesc: st.HelpDesc, FullSeparator: st.HelpSep, Ellipsis: st.HelpSep,
-	}
-	m.filter = m.filter.restyle(st)
+	m.help = m.help.restyle(m.styles)
+	m.table.filter = m.table.filter.restyle(m.styles)
 	return m
 }
 
@@ -180,4 +194,18 @@ func (m Model) redraw() Model {
 	m.frame = m.render()
 	m.renders++
 	return m
+}
+
+// say sets the footer's transient message.
+func (m Model) say(text string, isErr bool) Model {
+	m.status = status{text: text, err: isErr, until: m.cfg.Now().Add(statusFor)}
+	return m
+}
+
+// selected is the table's selected row, nil when there is none.
+func (m Model) selected() *metrics.InstanceRow {
+	if r, ok := m.table.selected(); ok {
+		return &r
+	}
+	return nil
 }

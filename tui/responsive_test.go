@@ -42,7 +42,7 @@ func (w timedModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	w.m = nm.(Model)
 	switch msg.(type) {
 	case tea.KeyMsg:
-		w.keys <- keySeen{at: time.Now(), showAll: w.m.help.ShowAll, frame: w.m.View()}
+		w.keys <- keySeen{at: time.Now(), showAll: w.m.screen == screenHelp, frame: w.m.View()}
 	case snapshotMsg:
 		*w.snaps++ // only Update touches it
 	}

@@ -14,13 +14,17 @@ const maxWireRunes = 200
 // not cost a megabyte per frame.
 func sanitize(s string) string { return report.Sanitize(s, maxWireRunes) }
 
-func sanitizeAll(in []string) []string {
+// sanitizeMessage is sanitize for the texts the screen shows whole,
+// wrapped: alerts, notes, info (report.MaxMessage).
+func sanitizeMessage(s string) string { return report.Sanitize(s, report.MaxMessage) }
+
+func sanitizeAll(in []string, clean func(string) string) []string {
 	if in == nil {
 		return nil
 	}
 	out := make([]string, len(in))
 	for i, s := range in {
-		out[i] = sanitize(s)
+		out[i] = clean(s)
 	}
 	return out
 }
@@ -31,8 +35,9 @@ func sanitizeAll(in []string) []string {
 func cleanSnapshot(s metrics.Snapshot) metrics.Snapshot {
 	s.Observer, s.Redis = sanitize(s.Observer), sanitize(s.Redis) // redacted at the source (bridge.ConnConfig.Redacted)
 	s.Transport, s.Conn = sanitize(s.Transport), sanitize(s.Conn)
-	s.ProbeChannels, s.Channels = sanitizeAll(s.ProbeChannels), sanitizeAll(s.Channels)
-	s.Notes = sanitizeAll(s.Notes)
+	s.ProbeChannels, s.Channels = sanitizeAll(s.ProbeChannels, sanitize), sanitizeAll(s.Channels, sanitize)
+	s.Notes, s.Info = sanitizeAll(s.Notes, sanitizeMessage), sanitizeAll(s.Info, sanitizeMessage)
+	s.Blind = sanitizeMessage(s.Blind)
 	s.Instances = append([]metrics.InstanceRow(nil), s.Instances...)
 	for i := range s.Instances {
 		in := &s.Instances[i]
@@ -46,7 +51,8 @@ func cleanSnapshot(s metrics.Snapshot) metrics.Snapshot {
 	s.Alerts = append([]metrics.Alert(nil), s.Alerts...)
 	for i := range s.Alerts {
 		a := &s.Alerts[i]
-		a.Rule, a.Instance, a.Message = sanitize(a.Rule), sanitize(a.Instance), sanitize(a.Message)
+		a.Rule, a.Instance, a.Condition = sanitize(a.Rule), sanitize(a.Instance), sanitize(a.Condition)
+		a.Message = sanitizeMessage(a.Message)
 	}
 	s.History = cleanChanges(s.History)
 	s.Shards = append([]metrics.ShardRow(nil), s.Shards...)
@@ -76,6 +82,7 @@ func cleanChanges(in []metrics.AlertChange) []metrics.AlertChange {
 	out := append([]metrics.AlertChange(nil), in...)
 	for i := range out {
 		out[i].Rule, out[i].Instance = sanitize(out[i].Rule), sanitize(out[i].Instance)
+		out[i].Note = sanitizeMessage(out[i].Note)
 	}
 	return out
 }

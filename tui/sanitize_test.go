@@ -56,7 +56,11 @@ func TestHostileSnapshotIsDrawnSafely(t *testing.T) {
 	s.Instances[0].Role = "\x1b[5magent"
 	s.Alerts[0].Message = "\x1b[2Kmsg\r\n"
 	s.History[0].Instance = hostileID
-	for _, keys := range [][]string{nil, {"enter"}} {
+	s.History[1].Note = hostileID + " note"
+	s.Info = []string{hostileID + " info"}
+	s.Blind = hostileID + " blind"
+	s.Alerts[1].Condition = hostileID
+	for _, keys := range [][]string{nil, {"enter"}, {"a"}, {"n"}, {"?"}} {
 		m, _ := newTestModel(t, 120, 40)
 		m = withSnapshot(t, m, s)
 		for _, k := range keys {

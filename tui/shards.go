@@ -8,6 +8,7 @@ import (
 	"github.com/charmbracelet/lipgloss"
 
 	"github.com/bridgescope/bridgescope/metrics"
+	"github.com/bridgescope/bridgescope/themes"
 )
 
 // maxShardRows is how many shard rows a terminal of height h shows: three
@@ -16,13 +17,17 @@ func maxShardRows(h int) int {
 	return clamp(3+(h-24)/4, 3, 8)
 }
 
-// shardsWanted is the lines the shards block asks for: a title and a row
-// per shard up to maxShardRows; 0 on a single server.
-func (m Model) shardsWanted() int {
-	if m.snap == nil || len(m.snap.Shards) == 0 {
+// shardsPanel is the observer's subscription connections, one row per
+// node, in Sentinel and Cluster deployments. It has no state of its own.
+type shardsPanel struct{}
+
+// want is the lines the block asks for on a terminal termH lines tall: a
+// title and a row per shard up to maxShardRows; 0 on a single server.
+func (p shardsPanel) want(s *metrics.Snapshot, termH int) int {
+	if s == nil || len(s.Shards) == 0 {
 		return 0
 	}
-	return 1 + min(len(m.snap.Shards), maxShardRows(m.height))
+	return 1 + min(len(s.Shards), maxShardRows(termH))
 }
 
 // shardsByState is the shards worst first (down, then connecting, then
@@ -43,11 +48,10 @@ func shardsByState(in []metrics.ShardRow) []metrics.ShardRow {
 	return out
 }
 
-// shardsView is a title and one row per shard in h lines; the title says
-// how many did not fit.
-func (m Model) shardsView(w, h int) string {
-	st := m.styles
-	rows := shardsByState(m.snap.Shards)
+// view is a title and one row per shard in h lines; the title says how
+// many did not fit.
+func (p shardsPanel) view(s *metrics.Snapshot, st *themes.Styles, w, h int) string {
+	rows := shardsByState(s.Shards)
 	shown := min(len(rows), max(h-1, 0))
 	down := 0
 	for _, r := range rows {
@@ -72,14 +76,13 @@ func (m Model) shardsView(w, h int) string {
 	}
 	addrW = min(addrW, max(w/3, 12))
 	for _, r := range rows[:shown] {
-		lines = append(lines, m.shardLine(r, addrW, w))
+		lines = append(lines, shardLine(s, st, r, addrW, w))
 	}
 	return strings.Join(lines, "\n")
 }
 
 // shardLine draws "  10.0.0.1:7000  ✗ disconnected  2m14s  reconn 3  dial tcp…".
-func (m Model) shardLine(r metrics.ShardRow, addrW, w int) string {
-	st := m.styles
+func shardLine(s *metrics.Snapshot, st *themes.Styles, r metrics.ShardRow, addrW, w int) string {
 	var state string
 	switch r.State {
 	case "connected":
@@ -91,7 +94,7 @@ func (m Model) shardLine(r metrics.ShardRow, addrW, w int) string {
 	}
 	since := "-"
 	if !r.Since.IsZero() {
-		since = fmtSpan(m.snap.At.Sub(r.Since))
+		since = fmtSpan(s.At.Sub(r.Since))
 	}
 	reconn := st.Muted.Render("reconn 0")
 	if r.Reconnects > 0 {

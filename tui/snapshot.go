@@ -22,8 +22,10 @@ type snapshotWrittenMsg struct {
 	err  error
 }
 
-// writeSnapshot writes the frame as plain text (.txt) and as drawn (.ans),
-// and the snapshot as Markdown (.md) and JSON (.json), named
+// writeSnapshot writes the frame as plain text (.txt: no trailing spaces,
+// then the full text of every alert, note and info the frame had to cut)
+// and as drawn (.ans), and the snapshot as Markdown (.md) and JSON (.json),
+// named
 // bridgescope-YYYYMMDD-HHMMSS in dir. It runs in a tea.Cmd, never in
 // Update, and never overwrites: a second snapshot in the same second gets
 // a -2, -3… suffix.
@@ -46,7 +48,7 @@ func writeSnapshot(dir string, at time.Time, frame string, s metrics.Snapshot) s
 		ext   string
 		write func(io.Writer) error
 	}{
-		{".txt", text(ansi.Strip(frame) + "\n")},
+		{".txt", plainFrame(frame, s)},
 		{".ans", text(frame + "\n")},
 		{".md", report.WatchMarkdown(s)},
 		{".json", report.WatchJSON(s)},
@@ -57,6 +59,18 @@ func writeSnapshot(dir string, at time.Time, frame string, s metrics.Snapshot) s
 		}
 	}
 	return snapshotWrittenMsg{base: base}
+}
+
+// plainFrame is the frame without colour or padding, then a blank line
+// and report.WatchActive.
+func plainFrame(frame string, s metrics.Snapshot) func(io.Writer) error {
+	return func(w io.Writer) error {
+		plain := string(report.TrimLines([]byte(ansi.Strip(frame))))
+		if _, err := io.WriteString(w, plain+"\n\n"); err != nil {
+			return err
+		}
+		return report.WatchActive(s)(w)
+	}
 }
 
 func text(s string) func(io.Writer) error {

@@ -37,8 +37,21 @@ func TestSnapshotWritesFourFiles(t *testing.T) {
 	}
 
 	txt, _ := os.ReadFile(base + ".txt")
-	if strings.Contains(string(txt), "\x1b") || strings.TrimSuffix(string(txt), "\n") != frame {
-		t.Fatalf(".txt is not the plain frame:\n%s", txt)
+	plainFrame, appendix, ok := strings.Cut(string(txt), "\n\nACTIVE ALERTS (2)\n")
+	if strings.Contains(string(txt), "\x1b") || !ok || plainFrame != trimLines(frame) {
+		t.Fatalf(".txt is not the plain frame then the alerts:\n%s", txt)
+	}
+	for i, l := range strings.Split(string(txt), "\n") {
+		if strings.HasSuffix(l, " ") {
+			t.Errorf(".txt line %d ends in a space: %q", i+1, l)
+		}
+	}
+	// What the frame cut ("4 own events receiv…", the note) is whole here.
+	for _, want := range []string{"CRIT bot-3 self-received since 13:59:57 (2m14s), threshold > 0\n  4 own events received\n",
+		"NOTES (1)\n  CLIENT LIST refused (NOPERM): output-buffer warnings off\n"} {
+		if !strings.Contains(appendix, want) {
+			t.Errorf(".txt appendix lacks %q:\n%s", want, appendix)
+		}
 	}
 	md, _ := os.ReadFile(base + ".md")
 	for _, id := range []string{"bot-1", "bot-2", "bot-3"} {
@@ -60,6 +73,14 @@ func TestSnapshotWritesFourFiles(t *testing.T) {
 	if msg2.err != nil || msg2.base != base+"-2" {
 		t.Fatalf("second snapshot: %+v", msg2)
 	}
+}
+
+func trimLines(s string) string {
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		lines[i] = strings.TrimRight(l, " ")
+	}
+	return strings.Join(lines, "\n")
 }
 
 func TestSnapshotErrorIsShown(t *testing.T) {

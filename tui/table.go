@@ -5,11 +5,10 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/charmbracelet/bubbles/key"
-	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 
 	"github.com/bridgescope/bridgescope/metrics"
+	"github.com/bridgescope/bridgescope/metrics/report"
 	"github.com/bridgescope/bridgescope/themes"
 )
 
@@ -29,23 +28,31 @@ func (k sortKey) String() string {
 
 func (k sortKey) next() sortKey { return (k + 1) % numSortKeys }
 
-// tableState is the instances table's own state. The selection is an
-// instance ID, so it follows the instance across refreshes and re-sorts.
-type tableState struct {
+// tablePanel is the instances table: its sort, its filter, the rows as
+// drawn, the selection and the scroll offset. The selection is an instance
+// ID, so it follows the instance across refreshes and re-sorts.
+type tablePanel struct {
 	sort   sortKey
+	filter filterState
 	rows   []metrics.InstanceRow // filtered and sorted, as drawn
 	sel    string
 	selIdx int
 	offset int
+	height int // instance rows visible, as the layout last gave them
 }
 
-// refreshRows recomputes the visible rows and re-finds the selection.
-func (m Model) refreshRows() Model {
-	t := m.table
+func newTable() tablePanel { return tablePanel{sort: sortState, filter: newFilter()} }
+
+// want is the instance rows the table would show given the room: one per
+// instance, and a line for "no instances" when there are none.
+func (t tablePanel) want() int { return max(len(t.rows), 1) }
+
+// refresh recomputes the visible rows from s and re-finds the selection.
+func (t tablePanel) refresh(s *metrics.Snapshot) tablePanel {
 	t.rows = t.rows[:0:0]
-	if m.snap != nil {
-		for _, in := range m.snap.Instances {
-			if m.filter.matches(in) {
+	if s != nil {
+		for _, in := range s.Instances {
+			if t.filter.matches(in) {
 				t.rows = append(t.rows, in)
 			}
 		}
@@ -65,9 +72,50 @@ func (m Model) refreshRows() Model {
 		t.sel = t.rows[idx].ID
 	}
 	t.selIdx = max(idx, 0)
-	m.table = t
-	m.table.offset = scrollOffset(t.offset, t.selIdx, m.tableHeight(), len(t.rows))
-	return m
+	return t.resize(t.height)
+}
+
+// resize sets the visible height and keeps the selection inside it.
+func (t tablePanel) resize(h int) tablePanel {
+	t.height = h
+	t.offset = scrollOffset(t.offset, t.selIdx, h, len(t.rows))
+	return t
+}
+
+// move moves the selection by delta rows.
+func (t tablePanel) move(delta int) tablePanel {
+	if len(t.rows) == 0 {
+		return t
+	}
+	t.selIdx = clamp(t.selIdx+delta, 0, len(t.rows)-1)
+	t.sel = t.rows[t.selIdx].ID
+	return t.resize(t.height)
+}
+
+func (t tablePanel) nextSort() tablePanel {
+	t.sort = t.sort.next()
+	sortRows(t.rows, t.sort)
+	for i, r := range t.rows {
+		if r.ID == t.sel {
+			t.selIdx = i
+		}
+	}
+	return t.resize(t.height)
+}
+
+func (t tablePanel) clearFilter() tablePanel {
+	t.filter = t.filter.clear()
+	return t
+}
+
+// selected returns the selected instance's row.
+func (t tablePanel) selected() (metrics.InstanceRow, bool) {
+	for _, r := range t.rows {
+		if r.ID == t.sel {
+			return r, true
+		}
+	}
+	return metrics.InstanceRow{}, false
 }
 
 func sortRows(rows []metrics.InstanceRow, k sortKey) {
@@ -121,101 +169,46 @@ func scrollOffset(offset, sel, visible, n int) int {
 	return clamp(offset, 0, n-visible)
 }
 
-// onNavKey moves the selection; ok is false for any other key.
-func (m Model) onNavKey(k tea.KeyMsg) (Model, bool) {
-	page := max(m.tableHeight()-1, 1)
-	delta := 0
-	switch {
-	case key.Matches(k, m.keys.Up):
-		delta = -1
-	case key.Matches(k, m.keys.Down):
-		delta = 1
-	case key.Matches(k, m.keys.PageUp):
-		delta = -page
-	case key.Matches(k, m.keys.PageDown):
-		delta = page
-	case key.Matches(k, m.keys.Home):
-		delta = -len(m.table.rows)
-	case key.Matches(k, m.keys.End):
-		delta = len(m.table.rows)
-	case key.Matches(k, m.keys.Detail):
-		m.detail = m.table.sel != ""
-		return m, true
-	default:
-		return m, false
-	}
-	if len(m.table.rows) == 0 {
-		return m, true
-	}
-	t := m.table
-	t.selIdx = clamp(t.selIdx+delta, 0, len(t.rows)-1)
-	t.sel = t.rows[t.selIdx].ID
-	t.offset = scrollOffset(t.offset, t.selIdx, m.tableHeight(), len(t.rows))
-	m.table = t
-	return m, true
-}
+// tableWindow names the window of the table's figures: the columns are
+// the last 10 s (what is happening now); the detail view has the session.
+const tableWindow = "last 10 s"
 
-// column is one table column: its title, width, alignment and cell.
-type column struct {
-	title string
-	width int
-	left  bool
-	cell  cellFunc
-}
-
-// columns returns the columns that fit w cells and the ID column's width,
-// at most longest (the widest ID). At 80 cells MAX is dropped (the detail
-// view has it); wider terminals get every column and a wider ID.
-func columns(w, longest int) ([]column, int) {
-	all := allColumns()
-	drop := []string{"MAX", "ROLE", "DUP", "SELF", "P95", "SEEN"} // least needed first
-	const minID, maxID = 12, 32
-	for {
-		used := 2 // selection marker and its space
-		for _, c := range all {
-			used += c.width + 1
-		}
-		idw := w - used
-		if idw >= minID || len(drop) == 0 {
-			return all, clamp(idw, 4, clamp(longest, minID, maxID))
-		}
-		all = removeColumn(all, drop[0])
-		drop = drop[1:]
+// title is "Instances 3 · 1 crit · 1 warn · last 10 s  sort: state", or,
+// while the observer is blind, why the instances are not judged instead of
+// counts that would be no verdict.
+func (t tablePanel) title(s *metrics.Snapshot, st *themes.Styles, w int) string {
+	dot := st.Muted.Render(" · ")
+	left := st.Title.Render(fmt.Sprintf("Instances %d", len(s.Instances)))
+	if s.Blind != "" {
+		left += dot + st.Warn.Render(report.BlindText(s.Blind))
+	} else if _, warn, crit := levelCounts(t.rows); crit+warn > 0 {
+		left += dot + st.Crit.Render(fmt.Sprintf("%d crit", crit)) + dot + st.Warn.Render(fmt.Sprintf("%d warn", warn))
 	}
-}
-
-func removeColumn(cols []column, title string) []column {
-	out := cols[:0:0]
-	for _, c := range cols {
-		if c.title != title {
-			out = append(out, c)
-		}
-	}
-	return out
-}
-
-func (m Model) tableTitle(w int) string {
-	st := m.styles
-	_, warn, crit := levelCounts(m.table.rows)
-	total := 0
-	if m.snap != nil {
-		total = len(m.snap.Instances)
-	}
-	left := st.Title.Render(fmt.Sprintf("Instances %d", total))
-	if crit+warn > 0 {
-		left += st.Muted.Render(" · ") + st.Crit.Render(fmt.Sprintf("%d crit", crit)) + st.Muted.Render(" · ") +
-			st.Warn.Render(fmt.Sprintf("%d warn", warn))
-	}
-	left += st.Muted.Render("  sort: ") + st.Text.Render(m.table.sort.String())
-	if f := m.filter.value(); f != "" {
+	left += dot + st.Text.Render(tableWindow) + st.Muted.Render("  sort: ") + st.Text.Render(t.sort.String())
+	if f := t.filter.value(); f != "" {
 		left += st.Muted.Render("  filter: ") + st.Accent.Render(f) +
-			st.Muted.Render(fmt.Sprintf(" · %d match", len(m.table.rows)))
+			st.Muted.Render(fmt.Sprintf(" · %d match", len(t.rows)))
 	}
 	right := ""
-	if n, vis := len(m.table.rows), m.tableHeight(); n > vis {
-		right = st.Muted.Render(fmt.Sprintf("%d–%d of %d", m.table.offset+1, m.table.offset+vis, n))
+	if n := len(t.rows); n > t.height && t.height > 0 {
+		right = st.Muted.Render(fmt.Sprintf("%d–%d of %d", t.offset+1, t.offset+t.height, n))
 	}
 	return titleLine(st, left, right, w)
+}
+
+// levelCounts counts instances per level (unknown levels as Crit).
+func levelCounts(rows []metrics.InstanceRow) (ok, warn, crit int) {
+	for _, r := range rows {
+		switch r.State {
+		case metrics.OK:
+			ok++
+		case metrics.Warn:
+			warn++
+		default:
+			crit++
+		}
+	}
+	return ok, warn, crit
 }
 
 // titleLine draws "left ───── right" across w cells.
@@ -236,79 +229,38 @@ func titleLine(st *themes.Styles, left, right string, w int) string {
 	return line
 }
 
-// tableView draws the header row and up to h instance rows.
-func (m Model) tableView(w, h int) string {
-	st := m.styles
-	cols, idw := m.tableColumns(w)
+// view draws the header row and up to h instance rows.
+func (t tablePanel) view(st *themes.Styles, w, h int) string {
+	cols, idw := t.columns(w)
 	var b strings.Builder
 	hdr := "  " + fit("ID", idw)
 	for _, c := range cols {
 		hdr += " " + align(c.title, c.width, c.left)
 	}
 	b.WriteString(st.TableHeader.Render(fit(hdr, w)))
-	if len(m.table.rows) == 0 {
+	if len(t.rows) == 0 {
 		msg := "no instances reported yet (agents send stats every second)"
-		if m.filter.value() != "" {
+		if t.filter.value() != "" {
 			msg = "no instance matches the filter (esc clears it)"
 		}
 		b.WriteString("\n" + st.Muted.Render(clip("  "+msg, w)))
 		return b.String()
 	}
-	end := min(m.table.offset+h, len(m.table.rows))
-	for i := m.table.offset; i < end; i++ {
+	end := min(t.offset+h, len(t.rows))
+	for i := t.offset; i < end; i++ {
 		b.WriteString("\n")
-		b.WriteString(m.rowView(m.table.rows[i], i == m.table.selIdx, cols, idw, w))
+		b.WriteString(rowView(st, t.rows[i], i == t.selIdx, cols, idw, w))
 	}
 	return b.String()
 }
 
-func align(s string, w int, left bool) string {
-	if left {
-		return fit(s, w)
+// columns is the table's columns for w cells and the ID column's width;
+// the raw lane's line shares them, so its latencies sit under the
+// instances' own.
+func (t tablePanel) columns(w int) ([]column, int) {
+	longest := lipgloss.Width(baselineLabel)
+	for _, r := range t.rows {
+		longest = max(longest, lipgloss.Width(r.ID))
 	}
-	return fitLeft(s, w)
-}
-
-// rowView draws one instance row, rendering each run of cells of the same
-// tone with one Render call.
-func (m Model) rowView(r metrics.InstanceRow, selected bool, cols []column, idw, w int) string {
-	st := m.styles
-	marker := "  "
-	if selected {
-		marker = "▸ "
-	}
-	var b strings.Builder
-	cur, run := toneText, marker+fit(r.ID, idw)
-	flush := func() {
-		style := toneStyle(st, cur)
-		if selected {
-			style = style.Inherit(st.Selected)
-		}
-		b.WriteString(style.Render(run))
-	}
-	add := func(t tone, text string) {
-		if t != cur {
-			flush()
-			cur, run = t, ""
-		}
-		run += text
-	}
-	for _, c := range cols {
-		text, t := c.cell(r)
-		cell := align(text, c.width, c.left)
-		if selected || t == toneText || t == toneMuted {
-			add(t, " "+cell)
-			continue
-		}
-		// Level tones may underline or reverse (mono): keep them off the
-		// padding, so only the value is marked.
-		core := strings.TrimSpace(cell)
-		lead := strings.Index(cell, core)
-		add(toneText, " "+cell[:lead])
-		add(t, core)
-		add(toneText, cell[lead+len(core):])
-	}
-	run += strings.Repeat(" ", max(w-lipgloss.Width(b.String())-lipgloss.Width(run), 0))
-	flush()
-	return b.String()
+	return columns(w, longest)
 }

@@ -47,35 +47,11 @@ func TestPauseCallsController(t *testing.T) {
 	}
 }
 
-func TestProbeRateKeys(t *testing.T) {
-	m, ctrl := newTestModel(t, 80, 24)
-	m = withSnapshot(t, m, fixture3())
-	m = press(t, m, "+")
-	if ctrl.ProbeRate() != 20 || !strings.Contains(m.View(), "probes 20/s") {
-		t.Fatalf("after +: rate %v, calls %v, header:\n%s", ctrl.ProbeRate(), ctrl.Calls(), m.View())
-	}
-	m = press(t, m, "-")
-	m = press(t, m, "-")
-	if ctrl.ProbeRate() != 5 || !strings.Contains(m.View(), "probes 5/s") {
-		t.Fatalf("after - -: rate %v, calls %v", ctrl.ProbeRate(), ctrl.Calls())
-	}
-	// The controller clamps; the screen shows what it applied.
-	ctrl.rate = 800
-	m = press(t, m, "+")
-	if !strings.Contains(m.View(), "probes 1000/s") {
-		t.Fatalf("clamped rate not shown:\n%s", m.View())
-	}
-	m = press(t, m, "r")
-	if calls := ctrl.Calls(); calls[len(calls)-1] != "ResetWindows()" {
-		t.Fatalf("r: calls = %v", calls)
-	}
-}
-
 func TestNoControllerDisablesControlKeys(t *testing.T) {
 	m := New(Config{Renderer: asciiRenderer(), Theme: "mono", Now: func() time.Time { return fixedNow }})
 	m = update(t, m, tea.WindowSizeMsg{Width: 120, Height: 40})
 	m = withSnapshot(t, m, fixture3())
-	for _, k := range []string{"p", "+", "-", "r"} {
+	for _, k := range []string{"p", "+", "-", "=", "r", "x"} {
 		if _, cmd := m.Update(keyMsg(k)); cmd != nil {
 			t.Errorf("key %q returned a Cmd without a controller", k)
 		}
@@ -103,7 +79,8 @@ func TestUnknownThemeFallsBack(t *testing.T) {
 	if !strings.Contains(m.View(), "valid: auto, dark, light, contrast, mono") {
 		t.Fatalf("no theme error in footer:\n%s", m.View())
 	}
-	if !strings.Contains(m.View(), "theme dark") { // the renderer says dark background
+	// auto on a renderer that draws no colour is mono, and says so.
+	if !strings.Contains(m.View(), "theme mono") {
 		t.Fatalf("did not fall back to auto:\n%s", m.View())
 	}
 }
@@ -255,6 +232,19 @@ func TestWaitingAndClosed(t *testing.T) {
 	m = update(t, m, streamClosedMsg{})
 	if !strings.Contains(m.View(), "observer stopped") || !strings.Contains(m.View(), "bot-3") {
 		t.Fatalf("closed stream not shown with the last state:\n%s", m.View())
+	}
+}
+
+// TestKeysBeforeTheFirstSnapshot: every key works, or does nothing, while
+// the screen still waits for the observer.
+func TestKeysBeforeTheFirstSnapshot(t *testing.T) {
+	m, ctrl := newTestModel(t, 60, 20)
+	for _, k := range []string{"a", "j", "G", "n", "j", "esc", "?", "G", "esc", "x", "enter", "o", "c", "/", "esc", "r", "y", "s"} {
+		m = press(t, m, k)
+		checkFits(t, m.View(), 60, 20)
+	}
+	if got := ctrl.Calls(); !slices.Equal(got, []string{"ResetWindows()"}) {
+		t.Errorf("calls before any snapshot: %v", got)
 	}
 }
 

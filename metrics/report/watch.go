@@ -2,9 +2,6 @@ package report
 
 import (
 	"bytes"
-
-	"github.com/bridgescope/bridgescope/metrics"
-
 	"fmt"
 	"io"
 	"sort"
@@ -12,7 +9,19 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/bridgescope/bridgescope/metrics"
 )
+
+// MaxMessage caps an alert's, a note's or an info's text: it is shown whole
+// (wrapped) on screen and in every report, and 1000 runes is a dozen lines
+// at 80 columns, past which it is a dump, not a message.
+const MaxMessage = 1000
+
+// windowsNote says which window each figure of the instance tables covers,
+// so a reader of a ticket compares like with like.
+const windowsNote = "10s: the last 10 s, as the dashboard shows; 1m: the last minute; " +
+	"session: since the instance joined; DUP, LATE, SELF, ERR, RECONN and DROPS: session."
 
 // WatchLine is the one-line summary the headless watch prints per refresh:
 // time, connection, instance counts by level, the worst 10 s delivery and
@@ -84,7 +93,7 @@ func WatchText(s metrics.Snapshot) Reporter {
 		for _, f := range watchFacts(s) {
 			fmt.Fprintf(tw, "%s\t%s\n", f[0], f[1])
 		}
-		fmt.Fprintf(tw, "\nINSTANCES (%d)\n", len(s.Instances))
+		fmt.Fprintf(tw, "\nINSTANCES (%d)\n%s\n", len(s.Instances), windowsNote)
 		textRows(tw, instanceRows(s.Instances))
 		if len(s.Shards) > 0 {
 			fmt.Fprintf(tw, "\nSHARDS (%d)\n", len(s.Shards))
@@ -123,8 +132,11 @@ func WatchMarkdown(s metrics.Snapshot) Reporter {
 		if len(s.Shards) == 0 { // a single server: no section
 			sections = append(sections[:1], sections[2:]...)
 		}
-		for _, sec := range sections {
+		for i, sec := range sections {
 			fmt.Fprintf(&b, "\n### %s\n\n", sec.title)
+			if i == 0 {
+				b.WriteString(MarkdownEscape(windowsNote) + "\n\n")
+			}
 			if len(sec.rows) < 2 {
 				b.WriteString("none\n")
 				continue
@@ -161,8 +173,14 @@ func watchFacts(s metrics.Snapshot) [][]string {
 	if s.Baseline != nil {
 		facts = append(facts, []string{"raw Redis, one hop (baseline)", baselineFact(*s.Baseline)})
 	}
+	if s.Blind != "" {
+		facts = append(facts, []string{"blind", BlindText(s.Blind)})
+	}
 	for _, n := range s.Notes {
-		facts = append(facts, []string{"note", clean(n)})
+		facts = append(facts, []string{"note", message(n)})
+	}
+	for _, n := range s.Info {
+		facts = append(facts, []string{"info", message(n)})
 	}
 	return facts
 }
@@ -184,19 +202,23 @@ func malformedFact(s metrics.Snapshot) string {
 	return out + " (" + strings.Join(parts, ", ") + ")"
 }
 
+// instanceRows puts the 10 s figures the dashboard shows first, then the
+// minute's and the session's, each column named by its window.
 func instanceRows(rows []metrics.InstanceRow) [][]string {
-	t := [][]string{{"ID", "ROLE", "STATE", "DELIVERY", "DELIV 10s", "DELIV 1m", "P50", "P95", "P99", "MAX",
-		"LOST", "DUP", "LATE", "SELF", "ERR", "RECONN", "DROPS", "LAST SEEN"}}
+	t := [][]string{{"ID", "ROLE", "STATE", "DELIV 10s", "P50 10s", "P95 10s", "P99 10s", "MAX 10s", "LOST 10s",
+		"DELIV 1m", "DELIV session", "P50 session", "P99 session", "MAX session", "LOST session",
+		"DUP", "LATE", "SELF", "ERR", "RECONN", "DROPS", "LAST SEEN"}}
+	us := metrics.FormatUsShort
 	for _, in := range rows {
 		seen := fmtDur(time.Duration(in.LastSeenMs) * time.Millisecond)
 		if in.Left {
 			seen += " (left)"
 		}
-		t = append(t, []string{clean(in.ID), clean(in.Role), in.State.String(),
-			fmtPct(in.Delivery), fmtPct(in.Delivery10s), fmtPct(in.Delivery1m),
-			metrics.FormatUsShort(in.RTT.P50), metrics.FormatUsShort(in.RTT.P95), metrics.FormatUsShort(in.RTT.P99), metrics.FormatUsShort(in.RTT.Max),
-			fmt.Sprint(in.Lost), fmt.Sprint(in.Duplicates), fmt.Sprint(in.Late), fmt.Sprint(in.SelfReceived),
-			fmt.Sprint(in.Errors), fmt.Sprint(in.Reconnects), fmt.Sprint(in.Drops), seen})
+		t = append(t, []string{clean(in.ID), clean(in.Role), StateLabel(in.State, in.Status),
+			fmtPct(in.Delivery10s), us(in.RTT10s.P50), us(in.RTT10s.P95), us(in.RTT10s.P99), us(in.RTT10s.Max), itoa(in.Lost10s),
+			fmtPct(in.Delivery1m), fmtPct(in.Delivery), us(in.RTT.P50), us(in.RTT.P99), us(in.RTT.Max), itoa(in.Lost),
+			itoa(in.Duplicates), itoa(in.Late), itoa(in.SelfReceived),
+			itoa(in.Errors), itoa(in.Reconnects), itoa(in.Drops), seen})
 	}
 	return t
 }
@@ -216,10 +238,10 @@ func sourceRows(rows []metrics.SourceRow) [][]string {
 }
 
 func alertRows(s metrics.Snapshot) [][]string {
-	t := [][]string{{"LEVEL", "RULE", "INSTANCE", "SINCE", "FOR", "MESSAGE"}}
+	t := [][]string{{"LEVEL", "RULE", "INSTANCE", "THRESHOLD", "SINCE", "FOR", "MESSAGE"}}
 	for _, a := range s.Alerts {
-		t = append(t, []string{a.Level.String(), clean(a.Rule), OrDash(clean(a.Instance)),
-			a.Since.Format("15:04:05"), fmtDur(s.At.Sub(a.Since)), clean(a.Message)})
+		t = append(t, []string{AlertLabel(a), clean(a.Rule), OrDash(clean(a.Instance)), OrDash(clean(a.Condition)),
+			a.Since.Format("15:04:05"), fmtDur(s.At.Sub(a.Since)), message(a.Message)})
 	}
 	return t
 }
@@ -227,13 +249,16 @@ func alertRows(s metrics.Snapshot) [][]string {
 func historyRows(h []metrics.AlertChange) [][]string {
 	t := [][]string{{"TIME", "RULE", "INSTANCE", "CHANGE", "VALUE"}}
 	for _, c := range h {
-		t = append(t, []string{c.At.Format("15:04:05"), clean(c.Rule), OrDash(clean(c.Instance)),
-			c.From.String() + " → " + c.To.String(), fmtValue(c.Value)})
+		change, value := c.From.String()+" → "+c.To.String(), fmtValue(c.Value)
+		if c.Note != "" { // an event of the record, not a rule's change
+			change, value = clean(c.Note), "-"
+		}
+		t = append(t, []string{c.At.Format("15:04:05"), clean(c.Rule), OrDash(clean(c.Instance)), change, value})
 	}
 	return t
 }
 
-// wrRows writes a header and rows as tab-separated cells for a
+// textRows writes a header and rows as tab-separated cells for a
 // tabwriter, or "none" when there are no rows.
 func textRows(w io.Writer, rows [][]string) {
 	if len(rows) < 2 {
@@ -245,7 +270,7 @@ func textRows(w io.Writer, rows [][]string) {
 	}
 }
 
-// wrNum prints a rule's value without exponent and with at most two
+// fmtValue prints a rule's value without exponent and with at most two
 // decimals.
 func fmtValue(v float64) string {
 	if !metrics.Finite(v) {
@@ -270,4 +295,90 @@ func fmtDur(d time.Duration) string {
 		return d.Round(100 * time.Millisecond).String()
 	}
 	return d.Round(time.Second).String()
+}
+
+// StateLabel is an instance's state as the dashboard and every report write
+// it: "CRIT"; "CRIT↘ 4s" while the rule that holds it is clearing (its value
+// is back, the level falls in 4 s); "?" while the observer is blind and the
+// level is held, not judged.
+func StateLabel(l metrics.Level, j metrics.Judgement) string {
+	switch {
+	case j.Unknown:
+		return "?"
+	case j.Clearing:
+		return levelName(l) + "↘ " + ClearsIn(j.ClearsInMs)
+	}
+	return levelName(l)
+}
+
+// AlertLabel is an alert's level as StateLabel writes it, except that a
+// held alert keeps its level in view: "held CRIT".
+func AlertLabel(a metrics.Alert) string {
+	if a.Unknown {
+		return "held " + levelName(a.Level)
+	}
+	return StateLabel(a.Level, metrics.Judgement{Level: a.Level, Clearing: a.Clearing, ClearsInMs: a.ClearsInMs})
+}
+
+// ClearsIn is the time left in a clear-hold, rounded up and at most 3
+// cells: "4s", "59s", "2m".
+func ClearsIn(ms int64) string {
+	s := (max(ms, 0) + 999) / 1000
+	if s < 60 {
+		return fmt.Sprintf("%ds", s)
+	}
+	return fmt.Sprintf("%dm", (s+59)/60)
+}
+
+// BlindText says what Snapshot.Blind means for the instances, e.g.
+// "observer disconnected — instances not judged".
+func BlindText(blind string) string { return message(blind) + " — instances not judged" }
+
+func levelName(l metrics.Level) string {
+	if l < metrics.OK || l > metrics.Crit {
+		return "CRIT?" // a level added later is never written as healthy
+	}
+	return l.String()
+}
+
+// message is Sanitize for the texts shown whole: alerts, notes, info.
+func message(s string) string { return Sanitize(s, MaxMessage) }
+
+// WatchActive writes the full text of every active alert, then every note
+// and info: the end of a screen snapshot, where the frame had to cut them.
+func WatchActive(s metrics.Snapshot) Reporter {
+	return func(w io.Writer) error {
+		var b bytes.Buffer
+		fmt.Fprintf(&b, "ACTIVE ALERTS (%d)\n", len(s.Alerts))
+		if len(s.Alerts) == 0 {
+			b.WriteString("none\n")
+		}
+		for _, a := range s.Alerts {
+			who := clean(a.Rule)
+			if a.Instance != "" {
+				who = clean(a.Instance) + " " + who
+			}
+			fmt.Fprintf(&b, "%s %s since %s (%s), threshold %s\n", AlertLabel(a), who,
+				a.Since.Format("15:04:05"), fmtDur(s.At.Sub(a.Since)), OrDash(clean(a.Condition)))
+			if m := message(a.Message); m != "" {
+				fmt.Fprintf(&b, "  %s\n", m)
+			}
+		}
+		if s.Blind != "" {
+			fmt.Fprintf(&b, "BLIND\n  %s\n", BlindText(s.Blind))
+		}
+		for _, sec := range []struct {
+			title string
+			items []string
+		}{{"NOTES", s.Notes}, {"INFO", s.Info}} {
+			if len(sec.items) == 0 {
+				continue
+			}
+			fmt.Fprintf(&b, "%s (%d)\n", sec.title, len(sec.items))
+			for _, it := range sec.items {
+				fmt.Fprintf(&b, "  %s\n", message(it))
+			}
+		}
+		return write(w, "active alerts", TrimLines(b.Bytes()))
+	}
 }

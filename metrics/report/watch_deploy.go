@@ -6,7 +6,7 @@ import (
 	"github.com/bridgescope/bridgescope/metrics"
 )
 
-// wrBaseline is the raw lane in one fact: the 10 s window first, as the
+// baselineFact is the raw lane in one fact: the 10 s window first, as the
 // instances' latency columns are, then the session and the loss.
 func baselineFact(b metrics.BaselineRow) string {
 	if b.RTT.Count == 0 {
@@ -20,7 +20,7 @@ func baselineFact(b metrics.BaselineRow) string {
 		now, metrics.FormatUsShort(b.RTT.P50), metrics.FormatUsShort(b.RTT.P99), metrics.FormatUsShort(b.RTT.Max), b.Sent, b.Lost)
 }
 
-// wrShards is the observer's subscription connections, one row per node.
+// shardRows is the observer's subscription connections, one row per node.
 func shardRows(s metrics.Snapshot) [][]string {
 	t := [][]string{{"ADDR", "STATE", "FOR", "RECONNECTS", "LAST ERROR"}}
 	for _, sh := range s.Shards {
