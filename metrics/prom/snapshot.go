@@ -8,7 +8,7 @@ import (
 
 // observerRules are the rules the registry evaluates for the observer
 // itself (an alert with no instance): their gauges exist from the start.
-var observerRules = []string{"redis_disconnected"}
+var observerRules = []string{"redis_disconnected", "observer_stalled", "collision"}
 
 // instanceCounters are the per-instance counters, read from a Snapshot row.
 var instanceCounters = []struct {
@@ -68,6 +68,7 @@ type SnapshotCollector struct {
 	info, delivery, rtt, rttWindow, lastSeen, offset, left, level *prometheus.Desc
 	sourceBoots, connected, malformed, alert, probeRate, paused   *prometheus.Desc
 	baselineRTT, baselineSent, baselineLost, shardConnected       *prometheus.Desc
+	blind, unknown, tableRows, tableEvicted, tableRefused         *prometheus.Desc
 }
 
 // NewSnapshotCollector returns a collector that calls snap at every scrape,
@@ -75,7 +76,9 @@ type SnapshotCollector struct {
 func NewSnapshotCollector(snap func() metrics.Snapshot) *SnapshotCollector {
 	c := &SnapshotCollector{snap: snap}
 	for _, r := range metrics.DefaultThresholds().Rules() {
-		c.rules = append(c.rules, r.Name)
+		if r.Name != "observer_stalled" { // the observer's own, never an instance's
+			c.rules = append(c.rules, r.Name)
+		}
 	}
 	in := InstanceLabel
 	for _, s := range instanceCounters {
@@ -104,6 +107,11 @@ func NewSnapshotCollector(snap func() metrics.Snapshot) *SnapshotCollector {
 	c.baselineSent = newDesc("baseline_sent_total", "Raw-Redis lane (--baseline): events published.")
 	c.baselineLost = newDesc("baseline_lost_total", "Raw-Redis lane (--baseline): events not read back in time.")
 	c.shardConnected = newDesc("redis_shard_connected", "Sentinel and Cluster: 1 when the observer's subscription on this node is connected, else 0.", "addr")
+	c.blind = newDesc("observer_blind", "1 while the observer cannot judge instances (disconnected, its own loop stalled, or the grace after either), else 0.")
+	c.unknown = newDesc("instance_unknown", "1 while the instance's levels are held, not judged: the observer is blind, or the instance has not been heard since the observer's outage.", in)
+	c.tableRows = newDesc("table_rows", "Rows in the observer's bounded tables (instances, sources).", "table")
+	c.tableEvicted = newDesc("table_evicted_total", "Rows evicted from a full table to make room (least recently heard, unproven first).", "table")
+	c.tableRefused = newDesc("table_refused_total", "Newcomers refused by a full table of proven, recently heard rows.", "table")
 	return c
 }
 
@@ -114,7 +122,8 @@ func (c *SnapshotCollector) Describe(ch chan<- *prometheus.Desc) {
 	}
 	for _, d := range []*prometheus.Desc{c.info, c.delivery, c.rtt, c.rttWindow, c.lastSeen, c.offset,
 		c.left, c.level, c.sourceBoots, c.connected, c.malformed, c.alert, c.probeRate, c.paused,
-		c.baselineRTT, c.baselineSent, c.baselineLost, c.shardConnected} {
+		c.baselineRTT, c.baselineSent, c.baselineLost, c.shardConnected,
+		c.blind, c.unknown, c.tableRows, c.tableEvicted, c.tableRefused} {
 		ch <- d
 	}
 }
@@ -126,6 +135,12 @@ func (c *SnapshotCollector) Collect(ch chan<- prometheus.Metric) {
 	e.gauge(c.connected, boolValue(s.Conn == "connected"))
 	e.gauge(c.probeRate, s.ProbeRate)
 	e.gauge(c.paused, boolValue(s.Paused))
+	e.gauge(c.blind, boolValue(s.Blind != ""))
+	for name, t := range map[string]metrics.TableStat{"instances": s.Tables.Instances, "sources": s.Tables.Sources} {
+		e.gauge(c.tableRows, float64(t.Rows), name)
+		e.counter(c.tableEvicted, float64(t.Evicted), name)
+		e.counter(c.tableRefused, float64(t.Refused), name)
+	}
 	for reason, n := range s.MalformedByReason {
 		e.counter(c.malformed, float64(n), reason)
 	}
@@ -179,6 +194,7 @@ func (c *SnapshotCollector) collectInstance(e emitter, r *metrics.InstanceRow) {
 	e.gauge(c.offset, r.ClockOffsetUs/1e6, id)
 	e.gauge(c.left, boolValue(r.Left), id)
 	e.gauge(c.level, float64(r.State), id)
+	e.gauge(c.unknown, boolValue(r.Status.Unknown), id)
 }
 
 // collectAlerts sends every rule × level for every known instance and the
