@@ -85,7 +85,7 @@ func New(cfg Config) (*Bridge, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
-	b := &Bridge{cfg: cfg, boot: NewBoot(), tracker: newSeqTracker(), ready: make(chan struct{})}
+	b := &Bridge{cfg: cfg, boot: NewBoot(), tracker: newSeqTracker(maxStreams), ready: make(chan struct{})}
 	cs, err := newConns(cfg, &b.setNameRefused)
 	if err != nil {
 		return nil, err

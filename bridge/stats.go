@@ -56,6 +56,10 @@ type Stats struct {
 	SetNameRefused bool // CLIENT SETNAME was refused (ACL): CLIENT LIST cannot name us
 
 	Streams []StreamStats
+	// StreamsEvicted counts streams dropped from the full tracker (maxStreams,
+	// probationary ones first) to make room for new ones: a full table is
+	// counted, never silent. An evicted stream's outstanding gaps leave Gaps.
+	StreamsEvicted uint64
 
 	// Shards are the subscription connections, one per node carrying some: one row
 	// for a server, a Sentinel master or a cluster's broadcast subscription, one per
@@ -153,6 +157,7 @@ func (b *Bridge) Stats() Stats {
 		}
 		s.MalformedByChannel[ch] = cp
 	}
+	s.StreamsEvicted = b.tracker.evicted
 	for k, st := range b.tracker.streams {
 		s.Gaps += st.gaps
 		s.Streams = append(s.Streams, StreamStats{
