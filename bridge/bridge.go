@@ -77,6 +77,8 @@ type Bridge struct {
 type rawMsg struct {
 	channel, pattern, payload string
 	recvNs                    int64
+	size                      int  // of the payload as read: it is dropped when oversize (see bound)
+	longChannel               bool // channel was cut from a name past MaxChannelLen
 }
 
 // New validates cfg and builds a bridge. It does no I/O: Start connects.

@@ -143,6 +143,12 @@ func (c Config) validate() error {
 		if strings.TrimSpace(ch) == "" {
 			errs = append(errs, errors.New("empty channel name"))
 		}
+		if len(ch) > MaxChannelLen {
+			errs = append(errs, fmt.Errorf("channel %q… is %d bytes long, above the %d the bridge accepts", ch[:channelMarkLen], len(ch), MaxChannelLen))
+		}
+	}
+	if ctl := c.Prefix + "bridgescope"; len(ctl) > MaxChannelLen {
+		errs = append(errs, fmt.Errorf("prefix: the control channel would be %d bytes long, above the %d the bridge accepts", len(ctl), MaxChannelLen))
 	}
 	if c.PingTimeout < c.PingInterval {
 		errs = append(errs, fmt.Errorf("ping timeout %v is shorter than ping interval %v", c.PingTimeout, c.PingInterval))

@@ -30,6 +30,9 @@ const (
 	ReasonBadSeq          Reason = "bad_seq"
 	ReasonBadBoot         Reason = "bad_boot"
 	ReasonBadSentNs       Reason = "bad_sent_ns"
+	// ReasonLongChannel is a channel name past MaxChannelLen, checked by the
+	// dispatcher before decoding.
+	ReasonLongChannel Reason = "long_channel"
 )
 
 // Reasons lists every Reason, in a stable order.
@@ -37,7 +40,7 @@ var Reasons = []Reason{
 	ReasonOversize, ReasonEmpty, ReasonInvalidUTF8, ReasonTooDeep, ReasonNotJSON,
 	ReasonNotObject, ReasonMissingType, ReasonBadType, ReasonMissingSource,
 	ReasonBadSource, ReasonBadTimestamp, ReasonFutureTimestamp, ReasonBadSeq,
-	ReasonBadBoot, ReasonBadSentNs,
+	ReasonBadBoot, ReasonBadSentNs, ReasonLongChannel,
 }
 
 const (

@@ -49,16 +49,26 @@ func handlersFor(ev Event, ordinary []Handler, routes []route) []Handler {
 // is accounted for but not delivered (our own echo, a dropped duplicate).
 func (b *Bridge) accept(raw rawMsg) (ev Event, mal *Malformed, ok bool) {
 	now := time.Unix(0, raw.recvNs)
-	// Data is copied below only for a message that is delivered: our own
-	// echo, a fourth of the traffic with four instances, never is.
-	env, reason := decode(raw.payload, b.cfg.MaxPayload, now.UnixMilli(), true)
+	var env Envelope
+	var reason Reason
+	switch {
+	case raw.longChannel:
+		reason = ReasonLongChannel
+	case raw.size > b.cfg.MaxPayload:
+		reason = ReasonOversize // bound dropped the payload
+	default:
+		// Data is copied below only for a message that is delivered: our own
+		// echo, a fourth of the traffic with four instances, never is.
+		env, reason = decode(raw.payload, b.cfg.MaxPayload, now.UnixMilli(), true)
+		detachIDs(&env, raw.size)
+	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if reason != "" {
 		b.c.countMalformed(raw.channel, reason)
-		return ev, &Malformed{Channel: raw.channel, Reason: reason, Source: env.Source, Size: len(raw.payload), RecvNs: raw.recvNs}, false
+		return ev, &Malformed{Channel: raw.channel, Reason: reason, Source: env.Source, Size: raw.size, RecvNs: raw.recvNs}, false
 	}
-	ev = Event{Channel: raw.channel, Pattern: raw.pattern, Envelope: env, RecvNs: raw.recvNs, Size: len(raw.payload)}
+	ev = Event{Channel: raw.channel, Pattern: raw.pattern, Envelope: env, RecvNs: raw.recvNs, Size: raw.size}
 	if env.Source == b.cfg.InstanceID {
 		if env.Boot == b.boot {
 			b.c.echoes++
@@ -66,7 +76,7 @@ func (b *Bridge) accept(raw rawMsg) (ev Event, mal *Malformed, ok bool) {
 		}
 		ev.Collision = true
 		b.c.collisions++
-		if len(b.c.collidingBoots) < 64 {
+		if len(b.c.collidingBoots) < maxCollidingBoots {
 			b.c.collidingBoots[env.Boot] = struct{}{}
 		}
 	}

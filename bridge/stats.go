@@ -111,8 +111,8 @@ func (c *counters) countMalformed(channel string, r Reason) {
 	c.malformed++
 	m := c.malformedByChannel[channel]
 	if m == nil {
-		if len(c.malformedByChannel) >= maxStreams {
-			channel = "(other)"
+		if len(c.malformedByChannel) >= maxMalformedChannels {
+			channel = otherChannels
 			m = c.malformedByChannel[channel]
 		}
 		if m == nil {
