@@ -84,6 +84,14 @@ type Config struct {
 	// handlers (flagged Dup). By default they are counted and dropped.
 	DeliverDuplicates bool
 
+	// ControlKey, when set, is the key shared by every observer and agent: the
+	// bridge signs every control message it publishes (types starting
+	// ControlTypePrefix: probes, acks, stats) with HMAC-SHA256, and refuses
+	// every one it receives unsigned, wrongly signed or stale, counted as
+	// malformed by those reasons and never delivered (sign.go). Default none:
+	// nothing is signed or checked. Never printed.
+	ControlKey []byte
+
 	// Logger receives the bridge's own log lines. Default: discarded.
 	Logger *slog.Logger
 

@@ -33,6 +33,11 @@ const (
 	// ReasonLongChannel is a channel name past MaxChannelLen, checked by the
 	// dispatcher before decoding.
 	ReasonLongChannel Reason = "long_channel"
+	// With Config.ControlKey, a control message that is not signed, whose
+	// signature does not match, or that is older than MaxSignedAge (sign.go).
+	ReasonUnsigned     Reason = "unsigned"
+	ReasonBadSignature Reason = "bad_signature"
+	ReasonStale        Reason = "stale"
 )
 
 // Reasons lists every Reason, in a stable order.
@@ -40,7 +45,8 @@ var Reasons = []Reason{
 	ReasonOversize, ReasonEmpty, ReasonInvalidUTF8, ReasonTooDeep, ReasonNotJSON,
 	ReasonNotObject, ReasonMissingType, ReasonBadType, ReasonMissingSource,
 	ReasonBadSource, ReasonBadTimestamp, ReasonFutureTimestamp, ReasonBadSeq,
-	ReasonBadBoot, ReasonBadSentNs, ReasonLongChannel,
+	ReasonBadBoot, ReasonBadSentNs, ReasonLongChannel, ReasonUnsigned, ReasonBadSignature,
+	ReasonStale,
 }
 
 const (

@@ -157,13 +157,15 @@ func (b *Bridge) Stats() Stats {
 		}
 		s.MalformedByChannel[ch] = cp
 	}
-	s.StreamsEvicted = b.tracker.evicted
-	for k, st := range b.tracker.streams {
-		s.Gaps += st.gaps
-		s.Streams = append(s.Streams, StreamStats{
-			StreamKey: k, MaxSeq: st.max, Received: st.received, Gaps: st.gaps,
-			Duplicates: st.dups, Late: st.late, LastSeen: st.lastSeen,
-		})
+	for _, tr := range []*seqTracker{b.tracker, b.signedTracker} {
+		s.StreamsEvicted += tr.evicted
+		for k, st := range tr.streams {
+			s.Gaps += st.gaps
+			s.Streams = append(s.Streams, StreamStats{
+				StreamKey: k, MaxSeq: st.max, Received: st.received, Gaps: st.gaps,
+				Duplicates: st.dups, Late: st.late, LastSeen: st.lastSeen,
+			})
+		}
 	}
 	sort.Slice(s.Streams, func(i, j int) bool { return lessKey(s.Streams[i].StreamKey, s.Streams[j].StreamKey) })
 	return s
