@@ -2,7 +2,6 @@ package probe
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"log/slog"
 	"os"
@@ -237,8 +236,8 @@ func (o *Observer) onAck(ev bridge.Event) {
 	if ev.Type != TypeAck {
 		return // a longer type under the same prefix is not an ack
 	}
-	var ack AckData
-	if json.Unmarshal(ev.Data, &ack) != nil {
+	ack, err := DecodeAck(ev.Data)
+	if err != nil {
 		o.reg.Malformed(ev.Source, "bad_ack", time.Unix(0, ev.RecvNs))
 		return
 	}
@@ -256,8 +255,8 @@ func (o *Observer) onStats(ev bridge.Event) {
 	if ev.Type != TypeStats {
 		return
 	}
-	var r StatsReport
-	if json.Unmarshal(ev.Data, &r) != nil {
+	r, err := DecodeStats(ev.Data)
+	if err != nil {
 		o.reg.Malformed(ev.Source, "bad_stats", time.Unix(0, ev.RecvNs))
 		return
 	}
