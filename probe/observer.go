@@ -30,8 +30,12 @@ type ObserverConfig struct {
 	// of a 14-byte payload per probe tick on a private channel, read by a
 	// plain subscription and timed as the probes are. Default off.
 	Baseline bool
+	// ControlKey is the key shared with the agents (bridge.Config.ControlKey):
+	// control messages are then signed and checked. Default none.
+	ControlKey []byte
 	// Bridge lets tests and the demo tune the observer's own bridge
-	// (liveness interval, timeouts); Conn, Channels, ID and Prefix win.
+	// (liveness interval, timeouts); Conn, Channels, ID, Prefix and a
+	// ControlKey win.
 	Bridge bridge.Config
 }
 
@@ -100,6 +104,9 @@ func NewObserver(cfg ObserverConfig) (*Observer, error) {
 	bc := cfg.Bridge
 	bc.Conn, bc.Channels, bc.InstanceID, bc.Prefix, bc.Logger = cfg.Conn, cfg.Channels, cfg.ID, cfg.Prefix, cfg.Logger
 	bc.DeliverDuplicates = true // a duplicate ack is a finding, not noise
+	if cfg.ControlKey != nil {
+		bc.ControlKey = cfg.ControlKey
+	}
 	b, err := bridge.New(bc)
 	if err != nil {
 		return nil, err
@@ -108,7 +115,7 @@ func NewObserver(cfg ObserverConfig) (*Observer, error) {
 	o.reg = metrics.NewRegistry(metrics.RegistryConfig{
 		Observer: cfg.ID, Redis: cfg.Conn.Redacted(), Transport: b.Config().Transport,
 		Channels: cfg.Channels, ProbeChannels: cfg.ProbeChannels,
-		Thresholds: cfg.Thresholds, LateAfter: cfg.LateAfter,
+		Thresholds: cfg.Thresholds, LateAfter: cfg.LateAfter, Signed: len(bc.ControlKey) > 0,
 	}, time.Now())
 	o.reg.SetProbing(o.rate, false)
 	if cfg.Conn.Insecure() {
