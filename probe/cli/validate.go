@@ -40,21 +40,22 @@ Prints the report as text (default), --json or --markdown; exits 0 on PASS,
 ` + faultUsage
 
 type validateFlags struct {
-	common    Common
-	instances int
-	duration  time.Duration
-	drain     time.Duration
-	rate      float64
-	channel   string
-	json      bool
-	markdown  bool
-	verbose   bool
-	sharedID  bool
-	baseline  bool
-	th        metrics.Thresholds
-	promAddr  metricsFlag
-	fault     faultFlags
-	transport transportFlag
+	common     Common
+	instances  int
+	duration   time.Duration
+	drain      time.Duration
+	rate       float64
+	channel    string
+	json       bool
+	markdown   bool
+	verbose    bool
+	sharedID   bool
+	baseline   bool
+	th         metrics.Thresholds
+	promAddr   metricsFlag
+	fault      faultFlags
+	transport  transportFlag
+	controlKey controlKeyFlag
 }
 
 func (f *validateFlags) register(fs *flag.FlagSet) {
@@ -73,6 +74,7 @@ func (f *validateFlags) register(fs *flag.FlagSet) {
 	f.promAddr.register(fs)
 	f.fault.register(fs)
 	f.transport.register(fs)
+	f.controlKey.register(fs)
 	f.th = metrics.DefaultThresholds()
 	registerThresholds(fs, &f.th)
 }
@@ -119,6 +121,10 @@ func runValidate(ctx context.Context, env *Env, args []string) int {
 	if err != nil {
 		return env.Fail(ExitUsage, fmt.Errorf("validate: %w", err))
 	}
+	key, err := f.controlKey.load(env)
+	if err != nil {
+		return env.Fail(ExitUsage, fmt.Errorf("validate: %w", err))
+	}
 	prog := newProgress(env.Stderr, env.StderrTTY, f.verbose)
 	logger, closeLog, err := f.common.SetupLog(env, prog)
 	if err != nil {
@@ -137,6 +143,7 @@ func runValidate(ctx context.Context, env *Env, args []string) int {
 		Logger: logger, Progress: live.tee(prog.update),
 	}
 	cfg.Bridge.Transport = f.transport.String() // --compare-transports sets it per run
+	cfg.Bridge.ControlKey = key                 // the instances refuse forged control messages
 	if f.verbose {
 		cfg.Log = prog
 	}

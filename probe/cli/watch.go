@@ -59,6 +59,7 @@ type watchFlags struct {
 	promAddr      metricsFlag
 	transport     transportFlag
 	baseline      bool
+	controlKey    controlKeyFlag
 }
 
 func (f *watchFlags) register(fs *flag.FlagSet, withConn bool) {
@@ -81,6 +82,7 @@ func (f *watchFlags) register(fs *flag.FlagSet, withConn bool) {
 	fs.BoolVar(&f.baseline, "baseline", false, "run a raw-Redis lane beside the probes (plain PUBLISH/SUBSCRIBE on a private channel,\nat the probe rate): raw latency shows next to the bridge's")
 	f.promAddr.register(fs)
 	f.transport.register(fs)
+	f.controlKey.register(fs)
 	f.th = metrics.DefaultThresholds()
 	registerThresholds(fs, &f.th)
 }
@@ -157,6 +159,9 @@ func (f *watchFlags) observe(ctx context.Context, env *Env, oc probe.ObserverCon
 	defer closeLog()
 	oc.ProbeRate, oc.Thresholds, oc.Logger, oc.LateAfter = f.probeRate, f.th, logger, f.lateAfter
 	oc.Baseline = f.baseline
+	if oc.ControlKey, err = f.controlKey.load(env); err != nil {
+		return env.Fail(ExitUsage, err)
+	}
 	o, err := probe.NewObserver(oc)
 	if err != nil {
 		return env.Fail(ExitUsage, err)
