@@ -62,7 +62,7 @@ func (f *validateFlags) register(fs *flag.FlagSet) {
 	f.common.Register(fs)
 	fs.IntVar(&f.instances, "instances", 3, "number of in-process instances (2.."+fmt.Sprint(maxValidateInstances)+")")
 	fs.DurationVar(&f.duration, "duration", 20*time.Second, "how long to publish")
-	fs.Float64Var(&f.rate, "rate", 10, "events per second, all instances together")
+	fs.Float64Var(&f.rate, "rate", 10, "events per second, all instances together (the report shows the rate achieved,\nand warns below 90 %)")
 	fs.StringVar(&f.channel, "channel", bridge.DefaultChannel, "channel to publish and subscribe on")
 	fs.DurationVar(&f.drain, "drain", 2*time.Second, "how long to wait after publishing for deliveries still under way")
 	fs.BoolVar(&f.json, "json", false, "print the report as one JSON object")
