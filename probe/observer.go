@@ -34,7 +34,7 @@ type ObserverConfig struct {
 	// control messages are then signed and checked. Default none.
 	ControlKey []byte
 	// Bridge lets tests and the demo tune the observer's own bridge
-	// (liveness interval, timeouts); Conn, Channels, ID, Prefix and a
+	// (liveness interval, timeouts); Conn, Channels, ID, Prefix and
 	// ControlKey win.
 	Bridge bridge.Config
 }
@@ -103,10 +103,7 @@ func NewObserver(cfg ObserverConfig) (*Observer, error) {
 	}
 	bc := cfg.Bridge
 	bc.Conn, bc.Channels, bc.InstanceID, bc.Prefix, bc.Logger = cfg.Conn, cfg.Channels, cfg.ID, cfg.Prefix, cfg.Logger
-	bc.DeliverDuplicates = true // a duplicate ack is a finding, not noise
-	if cfg.ControlKey != nil {
-		bc.ControlKey = cfg.ControlKey
-	}
+	bc.ControlKey, bc.DeliverDuplicates = cfg.ControlKey, true // a duplicate ack is a finding, not noise
 	b, err := bridge.New(bc)
 	if err != nil {
 		return nil, err
