@@ -1,12 +1,14 @@
 package bridge_test
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/bridgescope/bridgescope/bridge"
 	"github.com/bridgescope/bridgescope/bridge/bridgetest"
+	"github.com/redis/go-redis/v9"
 )
 
 // The users of the issue: the minimal one may only publish, subscribe and PING on its
@@ -94,5 +96,59 @@ func TestRevokedChannelIsLoudAndRecovers(t *testing.T) {
 	waitFor(t, "deliveries after the restoration", 5*time.Second, func() bool { return rec.count() == 6 })
 	if st := sub.Stats(); st.Reconnects != 1 {
 		t.Errorf("reconnects %d, want 1", st.Reconnects)
+	}
+}
+
+// botsACL is README's user for untrusted bots (Deployments, "Keeping bots off
+// the control channel"): they publish and subscribe on the data channel, and
+// may subscribe to the control channel but never publish on it. The selector
+// names both channels: one SUBSCRIBE of both must be allowed by one selector.
+var botsACL = []any{"resetchannels", "&bridge:events", "-@all", "+publish", "+subscribe", "+psubscribe",
+	"+unsubscribe", "+punsubscribe", "+ping", "(&bridge:events &bridge:bridgescope +subscribe +unsubscribe +ping)"}
+
+// TestACLKeepsBotsOffTheControlChannel: with README's users, a bot's PUBLISH
+// on the control channel is refused with NOPERM, from a plain client and from
+// a bridge; its data traffic and a subscription to the control channel work;
+// the observer's user (the minimal one, &bridge:*) publishes control messages
+// that a subscriber receives.
+func TestACLKeepsBotsOffTheControlChannel(t *testing.T) {
+	srv := bridgetest.Start(t)
+	srv.RequireReal(t)
+	botsURL := setUser(t, srv, "bots", "pw-bots", botsACL)
+	obsURL := setUser(t, srv, "bridgescope", "pw-obs", minimalACL)
+	ctl := bridge.Config{}.ControlChannel()
+	ctx := context.Background()
+
+	opt, err := redis.ParseURL(botsURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw := redis.NewClient(opt)
+	defer raw.Close()
+	if err := raw.Publish(ctx, ctl, `{"type":"bridgescope.stats","source":"forger"}`).Err(); err == nil || !strings.Contains(err.Error(), "NOPERM") {
+		t.Errorf("a bot's PUBLISH on %s: %v, want NOPERM", ctl, err)
+	}
+	if err := raw.Publish(ctx, bridge.DefaultChannel, "x").Err(); err != nil {
+		t.Errorf("a bot's PUBLISH on %s: %v", bridge.DefaultChannel, err)
+	}
+	ps := raw.Subscribe(ctx, ctl)
+	defer ps.Close()
+	if _, err := ps.ReceiveTimeout(ctx, 2*time.Second); err != nil {
+		t.Errorf("a bot's SUBSCRIBE to %s: %v", ctl, err)
+	}
+
+	bot, rec := startBridge(t, fastCfg(botsURL, "bot"))
+	if _, err := bot.Publish(ctx, ctl, "bridgescope.stats", nil); err == nil || !strings.Contains(err.Error(), "NOPERM") {
+		t.Errorf("a bot bridge's control message: %v, want NOPERM", err)
+	}
+	obs, _ := startBridge(t, fastCfg(obsURL, "obs"))
+	publish(t, obs, 2)
+	if _, err := obs.Publish(ctx, ctl, "bridgescope.stats", nil); err != nil {
+		t.Errorf("the observer's user on %s: %v", ctl, err)
+	}
+	waitFor(t, "the observer's events at the bot", 5*time.Second, func() bool { return rec.count() == 2 })
+	msg, err := ps.ReceiveTimeout(ctx, 2*time.Second)
+	if m, ok := msg.(*redis.Message); err != nil || !ok || !strings.Contains(m.Payload, `"source":"obs"`) {
+		t.Errorf("the observer's control message at a subscriber: %v %v", msg, err)
 	}
 }

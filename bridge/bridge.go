@@ -58,9 +58,13 @@ type Bridge struct {
 	onMalformed []func(Malformed)
 	extra       []string // channels added before Start (AddChannel)
 
-	mu      sync.Mutex // guards c and tracker
+	mu      sync.Mutex // guards c and the trackers
 	c       counters
 	tracker *seqTracker
+	// signedTracker follows the streams of verified control messages: only
+	// holders of the key can fill it, so no flood evicts what catches replays.
+	signedTracker *seqTracker
+	sig           *signer // nil without Config.ControlKey
 
 	queue    chan rawMsg
 	started  atomic.Bool
@@ -77,6 +81,8 @@ type Bridge struct {
 type rawMsg struct {
 	channel, pattern, payload string
 	recvNs                    int64
+	size                      int  // of the payload as read: it is dropped when oversize (see bound)
+	longChannel               bool // channel was cut from a name past MaxChannelLen
 }
 
 // New validates cfg and builds a bridge. It does no I/O: Start connects.
@@ -85,14 +91,15 @@ func New(cfg Config) (*Bridge, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
-	b := &Bridge{cfg: cfg, boot: NewBoot(), tracker: newSeqTracker(), ready: make(chan struct{})}
+	b := &Bridge{cfg: cfg, boot: NewBoot(), tracker: newSeqTracker(maxStreams), signedTracker: newSeqTracker(maxStreams),
+		sig: newSigner(cfg.ControlKey), ready: make(chan struct{})}
 	cs, err := newConns(cfg, &b.setNameRefused)
 	if err != nil {
 		return nil, err
 	}
 	b.conns, b.client, b.topo = cs, cs.cmd, cs.topo
 	registerSecrets(&b.cfg.Conn)
-	b.pub.chans = make(map[string]*pubChannel)
+	b.pub.chans, b.pub.sig = make(map[string]*pubChannel), b.sig
 	b.c.state, b.c.stateSince = StateConnecting, time.Now()
 	b.c.collidingBoots = make(map[string]struct{})
 	b.c.malformedByChannel = make(map[string]map[Reason]uint64)

@@ -84,6 +84,14 @@ type Config struct {
 	// handlers (flagged Dup). By default they are counted and dropped.
 	DeliverDuplicates bool
 
+	// ControlKey, when set, is the key shared by every observer and agent: the
+	// bridge signs every control message it publishes (types starting
+	// ControlTypePrefix: probes, acks, stats) with HMAC-SHA256, and refuses
+	// every one it receives unsigned, wrongly signed or stale, counted as
+	// malformed by those reasons and never delivered (sign.go). Default none:
+	// nothing is signed or checked. Never printed.
+	ControlKey []byte
+
 	// Logger receives the bridge's own log lines. Default: discarded.
 	Logger *slog.Logger
 
@@ -143,6 +151,12 @@ func (c Config) validate() error {
 		if strings.TrimSpace(ch) == "" {
 			errs = append(errs, errors.New("empty channel name"))
 		}
+		if len(ch) > MaxChannelLen {
+			errs = append(errs, fmt.Errorf("channel %q… is %d bytes long, above the %d the bridge accepts", ch[:channelMarkLen], len(ch), MaxChannelLen))
+		}
+	}
+	if ctl := c.Prefix + "bridgescope"; len(ctl) > MaxChannelLen {
+		errs = append(errs, fmt.Errorf("prefix: the control channel would be %d bytes long, above the %d the bridge accepts", len(ctl), MaxChannelLen))
 	}
 	if c.PingTimeout < c.PingInterval {
 		errs = append(errs, fmt.Errorf("ping timeout %v is shorter than ping interval %v", c.PingTimeout, c.PingInterval))

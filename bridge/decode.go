@@ -30,6 +30,14 @@ const (
 	ReasonBadSeq          Reason = "bad_seq"
 	ReasonBadBoot         Reason = "bad_boot"
 	ReasonBadSentNs       Reason = "bad_sent_ns"
+	// ReasonLongChannel is a channel name past MaxChannelLen, checked by the
+	// dispatcher before decoding.
+	ReasonLongChannel Reason = "long_channel"
+	// With Config.ControlKey, a control message that is not signed, whose
+	// signature does not match, or that is older than MaxSignedAge (sign.go).
+	ReasonUnsigned     Reason = "unsigned"
+	ReasonBadSignature Reason = "bad_signature"
+	ReasonStale        Reason = "stale"
 )
 
 // Reasons lists every Reason, in a stable order.
@@ -37,7 +45,8 @@ var Reasons = []Reason{
 	ReasonOversize, ReasonEmpty, ReasonInvalidUTF8, ReasonTooDeep, ReasonNotJSON,
 	ReasonNotObject, ReasonMissingType, ReasonBadType, ReasonMissingSource,
 	ReasonBadSource, ReasonBadTimestamp, ReasonFutureTimestamp, ReasonBadSeq,
-	ReasonBadBoot, ReasonBadSentNs,
+	ReasonBadBoot, ReasonBadSentNs, ReasonLongChannel, ReasonUnsigned, ReasonBadSignature,
+	ReasonStale,
 }
 
 const (

@@ -49,16 +49,14 @@ func handlersFor(ev Event, ordinary []Handler, routes []route) []Handler {
 // is accounted for but not delivered (our own echo, a dropped duplicate).
 func (b *Bridge) accept(raw rawMsg) (ev Event, mal *Malformed, ok bool) {
 	now := time.Unix(0, raw.recvNs)
-	// Data is copied below only for a message that is delivered: our own
-	// echo, a fourth of the traffic with four instances, never is.
-	env, reason := decode(raw.payload, b.cfg.MaxPayload, now.UnixMilli(), true)
+	env, reason, signed := b.check(raw, now.UnixMilli())
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if reason != "" {
 		b.c.countMalformed(raw.channel, reason)
-		return ev, &Malformed{Channel: raw.channel, Reason: reason, Source: env.Source, Size: len(raw.payload), RecvNs: raw.recvNs}, false
+		return ev, &Malformed{Channel: raw.channel, Reason: reason, Source: env.Source, Size: raw.size, RecvNs: raw.recvNs}, false
 	}
-	ev = Event{Channel: raw.channel, Pattern: raw.pattern, Envelope: env, RecvNs: raw.recvNs, Size: len(raw.payload)}
+	ev = Event{Channel: raw.channel, Pattern: raw.pattern, Envelope: env, RecvNs: raw.recvNs, Size: raw.size}
 	if env.Source == b.cfg.InstanceID {
 		if env.Boot == b.boot {
 			b.c.echoes++
@@ -66,12 +64,16 @@ func (b *Bridge) accept(raw rawMsg) (ev Event, mal *Malformed, ok bool) {
 		}
 		ev.Collision = true
 		b.c.collisions++
-		if len(b.c.collidingBoots) < 64 {
+		if len(b.c.collidingBoots) < maxCollidingBoots {
 			b.c.collidingBoots[env.Boot] = struct{}{}
 		}
 	}
 	if env.Seq > 0 {
-		ev.Seq = b.tracker.observe(StreamKey{env.Source, env.Boot, raw.channel}, env.Seq, now)
+		tr := b.tracker
+		if signed {
+			tr = b.signedTracker // out of reach of a flood of unsigned streams
+		}
+		ev.Seq = tr.observe(StreamKey{env.Source, env.Boot, raw.channel}, env.Seq, now)
 		if ev.Seq.Dup {
 			b.c.duplicates++
 			if !b.cfg.DeliverDuplicates {
@@ -92,6 +94,26 @@ func (b *Bridge) accept(raw rawMsg) (ev Event, mal *Malformed, ok bool) {
 		b.c.selfReceived++
 	}
 	return ev, nil, true
+}
+
+// check refuses what bound marked, decodes the rest and, with a control key,
+// verifies control messages. signed reports a verified one.
+func (b *Bridge) check(raw rawMsg, nowMs int64) (env Envelope, reason Reason, signed bool) {
+	switch {
+	case raw.longChannel:
+		return env, ReasonLongChannel, false
+	case raw.size > b.cfg.MaxPayload:
+		return env, ReasonOversize, false // bound dropped the payload
+	}
+	// Data is copied only for a message that is delivered: our own echo, a
+	// fourth of the traffic with four instances, never is.
+	env, reason = decode(raw.payload, b.cfg.MaxPayload, nowMs, true)
+	detachIDs(&env, raw.size)
+	if reason != "" || b.sig == nil || !env.IsControl() {
+		return env, reason, false
+	}
+	reason = b.sig.verify(raw.payload, &env, nowMs)
+	return env, reason, reason == ""
 }
 
 // call runs a handler, recovering and counting a panic: one bad handler

@@ -27,7 +27,7 @@ func BenchmarkAccept(b *testing.B) {
 	b.ReportAllocs()
 	i := 0
 	for b.Loop() {
-		if _, mal, _ := br.accept(rawMsg{channel: DefaultChannel, payload: msgs[i%len(msgs)], recvNs: recvNs}); mal != nil {
+		if _, mal, _ := br.accept(queued(msgs[i%len(msgs)], recvNs)); mal != nil {
 			b.Fatal(mal.Reason)
 		}
 		i++

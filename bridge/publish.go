@@ -20,6 +20,7 @@ type publisher struct {
 	mu     sync.Mutex
 	chans  map[string]*pubChannel
 	errors uint64
+	sig    *signer // signs control messages; nil without a control key
 }
 
 type pubChannel struct {
@@ -55,6 +56,9 @@ func (p *publisher) encode(channel string, env *Envelope, max int) (*[]byte, err
 	}
 	env.Seq = c.seq + 1
 	*msg = AppendEnvelope((*msg)[:0], env)
+	if p.sig != nil && env.IsControl() {
+		*msg = p.sig.sign(*msg)
+	}
 	if n := len(*msg); n > max {
 		p.errors++
 		putMsg(msg)

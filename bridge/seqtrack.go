@@ -13,7 +13,10 @@ type StreamKey struct {
 const seqWindow = 1024
 
 // maxStreams bounds the tracker: hostile input with random sources must not
-// grow memory without limit. The stream seen least recently is evicted.
+// grow memory without limit. 4,096 is hundreds of times the streams a bridge
+// carries (instances × channels) and, with every key's strings capped
+// (MaxIDLen, MaxChannelLen, maxPinnedPayload), a few MiB at most. Eviction
+// is O(1); see seqtrack_table.go for which stream goes.
 const maxStreams = 4096
 
 // SeqVerdict is what the sequence tracker made of one message.
@@ -24,6 +27,11 @@ type SeqVerdict struct {
 }
 
 type stream struct {
+	key        StreamKey
+	prev, next *stream // in the tracker's probation or proven list
+	proven     bool    // in the proven list
+	run        uint32  // seqs in a row, each the one after the last
+
 	max      uint64
 	seen     [seqWindow / 64]uint64 // bit (seq % seqWindow) set once seq ≤ max was seen
 	received uint64
@@ -46,6 +54,12 @@ func (s *stream) observe(seq uint64, now time.Time) SeqVerdict {
 	case seq > s.max:
 		if s.max > 0 { // the first seq seen may follow ones sent before we joined
 			v.Gap = seq - s.max - 1
+		}
+		switch {
+		case s.max == 0 || v.Gap > 0:
+			s.run = 1
+		case s.run < provenRun:
+			s.run++ // saturates: only reaching provenRun matters
 		}
 		s.advance(seq)
 		s.gaps += v.Gap
@@ -84,38 +98,4 @@ func (s *stream) advance(seq uint64) {
 	w, m := s.bit(seq)
 	s.seen[w] |= m
 	s.max = seq
-}
-
-// seqTracker follows every stream. It is used by one goroutine (the
-// dispatcher) under the stats lock.
-type seqTracker struct {
-	streams map[StreamKey]*stream
-}
-
-func newSeqTracker() *seqTracker {
-	return &seqTracker{streams: make(map[StreamKey]*stream)}
-}
-
-func (t *seqTracker) observe(k StreamKey, seq uint64, now time.Time) SeqVerdict {
-	s := t.streams[k]
-	if s == nil {
-		if len(t.streams) >= maxStreams {
-			t.evictOldest()
-		}
-		s = &stream{}
-		t.streams[k] = s
-	}
-	return s.observe(seq, now)
-}
-
-func (t *seqTracker) evictOldest() {
-	var oldest StreamKey
-	var at time.Time
-	first := true
-	for k, s := range t.streams {
-		if first || s.lastSeen.Before(at) {
-			oldest, at, first = k, s.lastSeen, false
-		}
-	}
-	delete(t.streams, oldest)
 }

@@ -56,6 +56,10 @@ type Stats struct {
 	SetNameRefused bool // CLIENT SETNAME was refused (ACL): CLIENT LIST cannot name us
 
 	Streams []StreamStats
+	// StreamsEvicted counts streams dropped from the full tracker (maxStreams,
+	// probationary ones first) to make room for new ones: a full table is
+	// counted, never silent. An evicted stream's outstanding gaps leave Gaps.
+	StreamsEvicted uint64
 
 	// Shards are the subscription connections, one per node carrying some: one row
 	// for a server, a Sentinel master or a cluster's broadcast subscription, one per
@@ -107,8 +111,8 @@ func (c *counters) countMalformed(channel string, r Reason) {
 	c.malformed++
 	m := c.malformedByChannel[channel]
 	if m == nil {
-		if len(c.malformedByChannel) >= maxStreams {
-			channel = "(other)"
+		if len(c.malformedByChannel) >= maxMalformedChannels {
+			channel = otherChannels
 			m = c.malformedByChannel[channel]
 		}
 		if m == nil {
@@ -153,12 +157,15 @@ func (b *Bridge) Stats() Stats {
 		}
 		s.MalformedByChannel[ch] = cp
 	}
-	for k, st := range b.tracker.streams {
-		s.Gaps += st.gaps
-		s.Streams = append(s.Streams, StreamStats{
-			StreamKey: k, MaxSeq: st.max, Received: st.received, Gaps: st.gaps,
-			Duplicates: st.dups, Late: st.late, LastSeen: st.lastSeen,
-		})
+	for _, tr := range []*seqTracker{b.tracker, b.signedTracker} {
+		s.StreamsEvicted += tr.evicted
+		for k, st := range tr.streams {
+			s.Gaps += st.gaps
+			s.Streams = append(s.Streams, StreamStats{
+				StreamKey: k, MaxSeq: st.max, Received: st.received, Gaps: st.gaps,
+				Duplicates: st.dups, Late: st.late, LastSeen: st.lastSeen,
+			})
+		}
 	}
 	sort.Slice(s.Streams, func(i, j int) bool { return lessKey(s.Streams[i].StreamKey, s.Streams[j].StreamKey) })
 	return s

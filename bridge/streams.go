@@ -234,6 +234,7 @@ func (rd *streamReader) deliver(res []redis.XStream, recvNs int64) {
 // enqueueRaw passes a message to the dispatcher like enqueue, and reports whether the
 // queue was full (it waited, or dropped with DropWhenFull).
 func (b *Bridge) enqueueRaw(raw rawMsg) (full bool) {
+	b.bound(&raw)
 	select {
 	case b.queue <- raw:
 		return false

@@ -149,6 +149,7 @@ func isTimeout(err error) bool {
 // dropping and counting with DropWhenFull.
 func (b *Bridge) enqueue(m *redis.Message, recvNs int64) {
 	raw := rawMsg{channel: m.Channel, pattern: m.Pattern, payload: m.Payload, recvNs: recvNs}
+	b.bound(&raw)
 	if !b.cfg.DropWhenFull {
 		b.queue <- raw
 		return

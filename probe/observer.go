@@ -2,7 +2,6 @@ package probe
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"log/slog"
 	"os"
@@ -32,8 +31,12 @@ type ObserverConfig struct {
 	// of a 14-byte payload per probe tick on a private channel, read by a
 	// plain subscription and timed as the probes are. Default off.
 	Baseline bool
+	// ControlKey is the key shared with the agents (bridge.Config.ControlKey):
+	// control messages are then signed and checked. Default none.
+	ControlKey []byte
 	// Bridge lets tests and the demo tune the observer's own bridge
-	// (liveness interval, timeouts); Conn, Channels, ID and Prefix win.
+	// (liveness interval, timeouts); Conn, Channels, ID, Prefix and
+	// ControlKey win.
 	Bridge bridge.Config
 }
 
@@ -101,7 +104,7 @@ func NewObserver(cfg ObserverConfig) (*Observer, error) {
 	}
 	bc := cfg.Bridge
 	bc.Conn, bc.Channels, bc.InstanceID, bc.Prefix, bc.Logger = cfg.Conn, cfg.Channels, cfg.ID, cfg.Prefix, cfg.Logger
-	bc.DeliverDuplicates = true // a duplicate ack is a finding, not noise
+	bc.ControlKey, bc.DeliverDuplicates = cfg.ControlKey, true // a duplicate ack is a finding, not noise
 	b, err := bridge.New(bc)
 	if err != nil {
 		return nil, err
@@ -110,7 +113,7 @@ func NewObserver(cfg ObserverConfig) (*Observer, error) {
 	o.reg = metrics.NewRegistry(metrics.RegistryConfig{
 		Observer: cfg.ID, Redis: cfg.Conn.Redacted(), Transport: b.Config().Transport,
 		Channels: cfg.Channels, ProbeChannels: cfg.ProbeChannels,
-		Thresholds: cfg.Thresholds, LateAfter: cfg.LateAfter, ForgetAfter: cfg.ForgetAfter,
+		Thresholds: cfg.Thresholds, LateAfter: cfg.LateAfter, ForgetAfter: cfg.ForgetAfter, Signed: len(bc.ControlKey) > 0,
 	}, time.Now())
 	o.reg.SetProbing(o.rate, false)
 	if cfg.Conn.Insecure() {
@@ -238,8 +241,8 @@ func (o *Observer) onAck(ev bridge.Event) {
 	if ev.Type != TypeAck {
 		return // a longer type under the same prefix is not an ack
 	}
-	var ack AckData
-	if json.Unmarshal(ev.Data, &ack) != nil {
+	ack, err := DecodeAck(ev.Data)
+	if err != nil {
 		o.reg.Malformed(ev.Source, "bad_ack", time.Unix(0, ev.RecvNs))
 		return
 	}
@@ -257,8 +260,8 @@ func (o *Observer) onStats(ev bridge.Event) {
 	if ev.Type != TypeStats {
 		return
 	}
-	var r StatsReport
-	if json.Unmarshal(ev.Data, &r) != nil {
+	r, err := DecodeStats(ev.Data)
+	if err != nil {
 		o.reg.Malformed(ev.Source, "bad_stats", time.Unix(0, ev.RecvNs))
 		return
 	}

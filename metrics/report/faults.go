@@ -53,10 +53,13 @@ type FaultResult struct {
 }
 
 // FaultLoss splits a fault run's loss, by ground truth, into what fell
-// inside the faults' windows and what did not.
+// inside the faults' windows and what did not, of the published events, and
+// the deliveries of failed publishes that never arrived: the three sum to
+// the report's Lost.
 type FaultLoss struct {
-	InWindows int64 `json:"inWindows"`
-	Outside   int64 `json:"outside"`
+	InWindows   int64 `json:"inWindows"`
+	Outside     int64 `json:"outside"`
+	Unpublished int64 `json:"unpublished"`
 }
 
 // BuildFaultReport is BuildValidateReport for a run with injected faults:
@@ -129,7 +132,8 @@ func faultLossLine(r ValidateReport) string {
 	if r.FaultLoss == nil {
 		return ""
 	}
-	return fmt.Sprintf("Lost inside fault windows: %d; outside: %d", r.FaultLoss.InWindows, r.FaultLoss.Outside)
+	return fmt.Sprintf("Lost inside fault windows: %d; outside: %d; of publishes that failed: %d",
+		r.FaultLoss.InWindows, r.FaultLoss.Outside, r.FaultLoss.Unpublished)
 }
 
 // writeFaultsText adds the faults section to the text report; nothing

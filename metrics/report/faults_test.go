@@ -41,7 +41,7 @@ func TestFaultReportKeepsThresholds(t *testing.T) {
 	for _, c := range r.Checks {
 		names = append(names, c.Name)
 	}
-	if d := cmp.Diff([]string{"delivery", "p99", "self_received", "collision", "errors", "fault_recovery", "fault_detection"}, names); d != "" {
+	if d := cmp.Diff([]string{"delivery", "p99", "self_received", "collision", "errors", "rate", "fault_recovery", "fault_detection"}, names); d != "" {
 		t.Errorf("checks (-want +got):\n%s", d)
 	}
 }
@@ -83,7 +83,7 @@ func TestFaultReporters(t *testing.T) {
 	for _, want := range []string{
 		"Faults (times since publishing began",
 		"pause@20s:2s", "20.000s", "20.250s (+250ms)", "22.004s (+2.004s)", "0 of 80", "5 (2 delivered anyway)",
-		"not injected: CLIENT LIST: NOPERM", "Lost inside fault windows: 0; outside: 0",
+		"not injected: CLIENT LIST: NOPERM", "Lost inside fault windows: 0; outside: 0; of publishes that failed: 0",
 	} {
 		if !strings.Contains(text, want) {
 			t.Errorf("text report lacks %q:\n%s", want, text)

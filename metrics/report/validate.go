@@ -23,7 +23,18 @@ type ValidateInput struct {
 	SharedID  bool    // instances deliberately share one ID
 
 	Published []int64   // per instance: successful publishes
-	Matrix    [][]int64 // Matrix[sender][receiver]: distinct events receiver got from sender
+	Matrix    [][]int64 // Matrix[sender][receiver]: distinct events receiver got by the cut-off
+	// Failed is per instance: publishes that failed (Redis acknowledged none).
+	// Every attempt, published or failed, is an event the others should get:
+	// a failed publish is an event nobody received, unless it arrived anyway
+	// (a timed-out PUBLISH that Redis executed).
+	Failed []int64
+	// InFlight is per receiving instance: distinct events that arrived after
+	// the cut-off (the end of the drain), within the harness's grace. They are
+	// neither received (Matrix) nor lost.
+	InFlight []int64
+	// Outages are the windows of failing publishes, in order (see Outage).
+	Outages []Outage
 
 	// Per receiving instance.
 	Duplicates, SelfReceived, Collisions, Errors, Malformed []int64
@@ -48,11 +59,21 @@ type ValidateReport struct {
 	Rate       float64  `json:"rate"`
 	SharedID   bool     `json:"sharedId"`
 
-	Published    int64   `json:"published"`
-	Expected     int64   `json:"expected"` // Σ published × (N−1)
-	Received     int64   `json:"received"` // distinct events from other instances
-	DeliveryRate float64 `json:"deliveryRate"`
-	Lost         int64   `json:"lost"`
+	// Intended is what the schedule asked for, round(duration × rate);
+	// Attempted what was tried, Published + PublishFailed; AchievedRate is
+	// Attempted per second of the run (see the "rate" check).
+	Intended      int64    `json:"intended"`
+	Attempted     int64    `json:"attempted"`
+	Published     int64    `json:"published"`
+	PublishFailed int64    `json:"publishFailed"`
+	AchievedRate  float64  `json:"achievedRate"`
+	Outages       []Outage `json:"outages"`
+
+	Expected     int64   `json:"expected"`     // Σ attempted × (N−1)
+	Received     int64   `json:"received"`     // distinct events from other instances, by the cut-off
+	InFlight     int64   `json:"inFlight"`     // arrived after the cut-off: neither received nor lost
+	DeliveryRate float64 `json:"deliveryRate"` // received / expected
+	Lost         int64   `json:"lost"`         // expected − received − in flight: never arrived
 	Duplicates   int64   `json:"duplicates"`
 	SelfReceived int64   `json:"selfReceived"`
 	Collisions   int64   `json:"collisions"`
@@ -83,19 +104,22 @@ type ValidateReport struct {
 
 // InstanceResult is one instance's part of a validation run.
 type InstanceResult struct {
-	Index        int              `json:"index"`
-	ID           string           `json:"id"`
-	Published    int64            `json:"published"`
-	Expected     int64            `json:"expected"` // what the others published
-	Received     int64            `json:"received"`
-	Lost         int64            `json:"lost"`
-	ReceivedFrom map[string]int64 `json:"receivedFrom"` // by sender label
-	FromCounts   []int64          `json:"-"`            // by sender index, self excluded
-	Duplicates   int64            `json:"duplicates"`
-	SelfReceived int64            `json:"selfReceived"`
-	Collisions   int64            `json:"collisions"`
-	Errors       int64            `json:"errors"`
-	Malformed    int64            `json:"malformed"`
+	Index         int              `json:"index"`
+	ID            string           `json:"id"`
+	Attempted     int64            `json:"attempted"`
+	Published     int64            `json:"published"`
+	PublishFailed int64            `json:"publishFailed"`
+	Expected      int64            `json:"expected"` // what the others attempted
+	Received      int64            `json:"received"`
+	InFlight      int64            `json:"inFlight"`
+	Lost          int64            `json:"lost"`
+	ReceivedFrom  map[string]int64 `json:"receivedFrom"` // by sender label
+	FromCounts    []int64          `json:"-"`            // by sender index, self excluded
+	Duplicates    int64            `json:"duplicates"`
+	SelfReceived  int64            `json:"selfReceived"`
+	Collisions    int64            `json:"collisions"`
+	Errors        int64            `json:"errors"`
+	Malformed     int64            `json:"malformed"`
 }
 
 // Check is one row of the threshold table.
@@ -123,9 +147,12 @@ func BuildValidateReport(in ValidateInput, th metrics.Thresholds) ValidateReport
 	for i := 0; i < n; i++ {
 		ir := instanceResult(in, i, labels)
 		r.PerInstance = append(r.PerInstance, ir)
+		r.Attempted += ir.Attempted
 		r.Published += ir.Published
+		r.PublishFailed += ir.PublishFailed
 		r.Expected += ir.Expected
 		r.Received += ir.Received
+		r.InFlight += ir.InFlight
 		r.Duplicates += ir.Duplicates
 		r.SelfReceived += ir.SelfReceived
 		r.Collisions += ir.Collisions
@@ -135,7 +162,8 @@ func BuildValidateReport(in ValidateInput, th metrics.Thresholds) ValidateReport
 	if r.PerInstance == nil {
 		r.PerInstance = []InstanceResult{}
 	}
-	r.Lost = max(r.Expected-r.Received, 0)
+	r.Lost = max(r.Expected-r.Received-r.InFlight, 0)
+	r.fillAttempts(in)
 	if r.Expected > 0 {
 		r.DeliveryRate = 100 * float64(r.Received) / float64(r.Expected)
 	}
@@ -154,7 +182,8 @@ func BuildValidateReport(in ValidateInput, th metrics.Thresholds) ValidateReport
 
 func instanceResult(in ValidateInput, i int, labels []string) InstanceResult {
 	ir := InstanceResult{
-		Index: i, ID: in.Instances[i], Published: at(in.Published, i),
+		Index: i, ID: in.Instances[i], Published: at(in.Published, i), PublishFailed: at(in.Failed, i),
+		InFlight:     at(in.InFlight, i),
 		ReceivedFrom: map[string]int64{}, FromCounts: []int64{},
 		Duplicates: at(in.Duplicates, i), SelfReceived: at(in.SelfReceived, i),
 		Collisions: at(in.Collisions, i), Errors: at(in.Errors, i), Malformed: at(in.Malformed, i),
@@ -164,12 +193,13 @@ func instanceResult(in ValidateInput, i int, labels []string) InstanceResult {
 			continue // self-deliveries are counted by SelfReceived, not as received
 		}
 		got := cell(in.Matrix, s, i)
-		ir.Expected += at(in.Published, s)
+		ir.Expected += at(in.Published, s) + at(in.Failed, s)
 		ir.Received += got
 		ir.ReceivedFrom[labels[s]] = got
 		ir.FromCounts = append(ir.FromCounts, got)
 	}
-	ir.Lost = max(ir.Expected-ir.Received, 0)
+	ir.Attempted = ir.Published + ir.PublishFailed
+	ir.Lost = max(ir.Expected-ir.Received-ir.InFlight, 0)
 	return ir
 }
 
@@ -193,6 +223,9 @@ func validateChecks(r *ValidateReport, in ValidateInput, th metrics.Thresholds) 
 	if r.Expected == 0 {
 		delivery.Level, delivery.Display, delivery.Message = metrics.Crit, "n/a", nothingPublished(r)
 	}
+	if note := failedNote(r); note != "" && delivery.Level > metrics.OK {
+		delivery.Message += "; " + note
+	}
 	p99 := row("p99", r.LatencyUs.P99)
 	if r.LatencyUs.Count == 0 {
 		p99.Level, p99.Display, p99.Message = metrics.Warn, "n/a", "no latency samples were recorded"
@@ -207,6 +240,7 @@ func validateChecks(r *ValidateReport, in ValidateInput, th metrics.Thresholds) 
 		row("self_received", float64(r.SelfReceived)),
 		collision,
 		row("errors", float64(r.Errors)),
+		rateCheck(r),
 	}
 }
 
@@ -227,8 +261,11 @@ func (r *ValidateReport) verdict() {
 }
 
 func nothingPublished(r *ValidateReport) string {
-	if r.Published == 0 {
+	switch {
+	case r.Attempted == 0:
 		return "nothing was published"
+	case r.Published == 0:
+		return fmt.Sprintf("nothing was published: all %d publishes failed", r.Attempted)
 	}
 	return fmt.Sprintf("nothing was published to another instance: %d instance(s), need at least 2", len(r.Instances))
 }
@@ -284,7 +321,8 @@ func inputNotes(in ValidateInput) []string {
 	for _, f := range []struct {
 		name string
 		l    int
-	}{{"Published", len(in.Published)}, {"Matrix", len(in.Matrix)}, {"Duplicates", len(in.Duplicates)},
+	}{{"Published", len(in.Published)}, {"Failed", len(in.Failed)}, {"InFlight", len(in.InFlight)},
+		{"Matrix", len(in.Matrix)}, {"Duplicates", len(in.Duplicates)},
 		{"SelfReceived", len(in.SelfReceived)}, {"Collisions", len(in.Collisions)},
 		{"Errors", len(in.Errors)}, {"Malformed", len(in.Malformed)}} {
 		if f.l != 0 && f.l != n {

@@ -74,6 +74,12 @@ func DistributionLine(ir InstanceResult) string {
 	if len(parts) > 0 {
 		line += " (" + strings.Join(parts, "+") + ")"
 	}
+	if ir.PublishFailed > 0 {
+		line += fmt.Sprintf(", %d failed to publish", ir.PublishFailed)
+	}
+	if ir.InFlight > 0 {
+		line += fmt.Sprintf(", %d in flight", ir.InFlight)
+	}
 	if ir.Lost > 0 {
 		line += fmt.Sprintf(", lost %d of %d", ir.Lost, ir.Expected)
 	}
@@ -105,9 +111,14 @@ func overallRows(r ValidateReport) [][]string {
 	}
 	return [][]string{
 		{"Total Instances:", itoa(int64(len(r.Instances)))},
+		{"Rate:", achievedLine(r)},
+		{"Events Intended:", itoa(r.Intended)},
+		{"Publish Attempts:", itoa(r.Attempted)},
 		{"Total Events Published:", itoa(r.Published)},
-		{"Expected Deliveries:", itoa(r.Expected)},
+		{"Publish Failed:", failedLine(r)},
+		{"Expected Deliveries:", itoa(r.Expected) + " (attempts × (N−1))"},
 		{"Total Events Received:", itoa(r.Received)},
+		{"In Flight at Cut-off:", itoa(r.InFlight) + " (arrived after the drain: not lost)"},
 		{"Delivery Rate:", rate},
 		{"Lost:", itoa(r.Lost)},
 		{"Duplicates:", itoa(r.Duplicates)},
@@ -116,6 +127,28 @@ func overallRows(r ValidateReport) [][]string {
 		{"Total Errors:", itoa(r.Errors)},
 		{"Malformed:", itoa(r.Malformed)},
 	}
+}
+
+// achievedLine is the achieved rate beside the requested one.
+func achievedLine(r ValidateReport) string {
+	if r.Intended == 0 {
+		return fmt.Sprintf("%s events/s requested", rateText(r.Rate))
+	}
+	return fmt.Sprintf("%s events/s achieved of %s requested (%s)", rateText(r.AchievedRate), rateText(r.Rate),
+		metrics.FormatPercent(100*r.AchievedRate/r.Rate))
+}
+
+// failedLine is the failed publishes and the windows they fell in.
+func failedLine(r ValidateReport) string {
+	line := itoa(r.PublishFailed)
+	if len(r.Outages) > 0 {
+		parts := make([]string, len(r.Outages))
+		for i, o := range r.Outages {
+			parts[i] = outageText(o)
+		}
+		line += ": " + strings.Join(parts, ", ")
+	}
+	return line
 }
 
 func latencyRows(r ValidateReport) [][]string {
@@ -151,14 +184,14 @@ func bridgeLatencyRows(r ValidateReport) [][]string {
 }
 
 func distributionRows(r ValidateReport) [][]string {
-	rows := [][]string{{"Instance", "ID", "Published", "Received", "From others", "Lost"}}
+	rows := [][]string{{"Instance", "ID", "Published", "Failed", "Received", "From others", "In flight", "Lost"}}
 	for _, ir := range r.PerInstance {
 		parts := make([]string, len(ir.FromCounts))
 		for i, n := range ir.FromCounts {
 			parts[i] = itoa(n)
 		}
-		rows = append(rows, []string{itoa(int64(ir.Index)), clean(ir.ID), itoa(ir.Published),
-			itoa(ir.Received), OrDash(strings.Join(parts, "+")), itoa(ir.Lost)})
+		rows = append(rows, []string{itoa(int64(ir.Index)), clean(ir.ID), itoa(ir.Published), itoa(ir.PublishFailed),
+			itoa(ir.Received), OrDash(strings.Join(parts, "+")), itoa(ir.InFlight), itoa(ir.Lost)})
 	}
 	return rows
 }

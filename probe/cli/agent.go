@@ -38,6 +38,7 @@ type agentFlags struct {
 	ackDelay    time.Duration
 	promAddr    metricsFlag
 	transport   transportFlag
+	controlKey  controlKeyFlag
 }
 
 func (f *agentFlags) register(fs *flag.FlagSet) {
@@ -50,6 +51,7 @@ func (f *agentFlags) register(fs *flag.FlagSet) {
 	durationVar(fs, &f.ackDelay, "test-ack-delay", 0, "TESTING ONLY: delay every ack (and so the handler) by this long")
 	f.promAddr.register(fs)
 	f.transport.register(fs)
+	f.controlKey.register(fs)
 }
 
 func (f *agentFlags) check() error {
@@ -86,6 +88,10 @@ func runAgent(ctx context.Context, env *Env, args []string) int {
 	if err != nil {
 		return env.Fail(ExitUsage, err)
 	}
+	key, err := f.controlKey.load(env)
+	if err != nil {
+		return env.Fail(ExitUsage, err)
+	}
 	// Log lines wait until the agent is subscribed: a failure to start is
 	// one error line, not the subscription's warnings and then the error.
 	held := newProgress(env.Stderr, false, false)
@@ -103,7 +109,7 @@ func runAgent(ctx context.Context, env *Env, args []string) int {
 		opt.TestAckDelay = func() time.Duration { return d }
 	}
 	cfg := bridge.Config{Conn: conn, Channels: splitList(f.channels), InstanceID: f.id, Logger: logger, Sharded: f.common.Sharded,
-		Transport: f.transport.String()}
+		Transport: f.transport.String(), ControlKey: key}
 	return runAgentServing(ctx, env, cfg, opt, publishing{rate: f.publishRate, event: agentEvent}, &f.promAddr, held.finish)
 }
 
@@ -149,8 +155,12 @@ func runAgentServing(ctx context.Context, env *Env, cfg bridge.Config, opt probe
 	}
 	started(false)
 	a.Run()
-	fmt.Fprintf(env.Stderr, "bridgescope agent %s (boot %s) on %s, channels %v: acking probes\n",
-		b.InstanceID(), b.Boot(), cfg.Conn.Redacted(), b.Config().Channels)
+	signed := ""
+	if len(cfg.ControlKey) > 0 {
+		signed = ", control messages signed"
+	}
+	fmt.Fprintf(env.Stderr, "bridgescope agent %s (boot %s) on %s, channels %v: acking probes%s\n",
+		b.InstanceID(), b.Boot(), cfg.Conn.Redacted(), b.Config().Channels, signed)
 	if pub.rate > 0 {
 		publishLoop(ctx, b, b.Config().Channels[0], pub)
 	} else {

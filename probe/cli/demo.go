@@ -44,6 +44,10 @@ func runDemo(ctx context.Context, env *Env, args []string) int {
 	if *instances < 1 || *instances > 50 {
 		return env.Fail(ExitUsage, fmt.Errorf("--instances must be within 1..50, got %d", *instances))
 	}
+	key, err := f.controlKey.load(env)
+	if err != nil {
+		return env.Fail(ExitUsage, err)
+	}
 	mr := miniredis.NewMiniRedis()
 	if err := mr.StartAddr("127.0.0.1:0"); err != nil {
 		return env.Fail(ExitUsage, fmt.Errorf("demo: start embedded Redis: %w", err))
@@ -59,7 +63,7 @@ func runDemo(ctx context.Context, env *Env, args []string) int {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			runAgentInstance(agentCtx, quiet, bridge.Config{Conn: conn, InstanceID: a.id, Transport: f.transport.String()}, a.opt, a.pub)
+			runAgentInstance(agentCtx, quiet, bridge.Config{Conn: conn, InstanceID: a.id, Transport: f.transport.String(), ControlKey: key}, a.opt, a.pub)
 		}()
 	}
 	return f.observe(ctx, env, probe.ObserverConfig{Conn: conn, ID: "bridgescope-demo", Bridge: bridge.Config{Transport: f.transport.String()}})

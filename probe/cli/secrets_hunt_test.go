@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -48,7 +49,11 @@ func leakNeedles() []needle {
 	for _, frag := range []string{"Sekr1t", "Zebra", "Quail"} {
 		n = append(n, needle{frag, "the fragment " + strconv.Quote(frag)})
 	}
-	return n
+	// The control keys of TestControlKeyNeverShows, raw, as hex and as fragments.
+	for _, k := range []string{controlKey, shortKey} {
+		n = append(n, needle{k, fmt.Sprintf("control key %q", k)}, needle{hex.EncodeToString([]byte(k)), fmt.Sprintf("hex of control key %q", k)})
+	}
+	return append(n, needle{"Ctl-K3y", "a control key's fragment"}, needle{"sh0rt", "a control key's fragment"})
 }
 
 // leakHunt searches texts for the passwords and keeps where they showed.

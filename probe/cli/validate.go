@@ -56,13 +56,14 @@ type validateFlags struct {
 	promAddr   metricsFlag
 	fault      faultFlags
 	transport  transportFlag
+	controlKey controlKeyFlag
 }
 
 func (f *validateFlags) register(fs *flag.FlagSet) {
 	f.common.Register(fs)
 	fs.IntVar(&f.instances, "instances", 3, "number of in-process instances (2.."+fmt.Sprint(maxValidateInstances)+")")
 	durationVar(fs, &f.duration, "duration", 20*time.Second, "how long to publish")
-	fs.Float64Var(&f.rate, "rate", 10, "events per second, all instances together")
+	fs.Float64Var(&f.rate, "rate", 10, "events per second, all instances together (the report shows the rate achieved,\nand warns below 90 %)")
 	fs.StringVar(&f.channel, "channel", "", "channel to publish and subscribe on (default a private bridge:validate:<random>;\n"+
 		bridge.DefaultChannel+" is the bots' live channel: every bot there receives the run's events)")
 	durationVar(fs, &f.drain, "drain", 2*time.Second, "how long to wait after publishing for deliveries still under way")
@@ -75,6 +76,7 @@ func (f *validateFlags) register(fs *flag.FlagSet) {
 	f.promAddr.register(fs)
 	f.fault.register(fs)
 	f.transport.register(fs)
+	f.controlKey.register(fs)
 	f.th = metrics.DefaultThresholds()
 	registerThresholds(fs, &f.th)
 }
@@ -124,6 +126,10 @@ func runValidate(ctx context.Context, env *Env, args []string) int {
 	if err != nil {
 		return env.Fail(ExitUsage, fmt.Errorf("validate: %w", err))
 	}
+	key, err := f.controlKey.load(env)
+	if err != nil {
+		return env.Fail(ExitUsage, fmt.Errorf("validate: %w", err))
+	}
 	prog := newProgress(env.Stderr, env.StderrTTY, f.verbose)
 	logger, closeLog, err := f.common.SetupLog(env, prog)
 	if err != nil {
@@ -142,6 +148,7 @@ func runValidate(ctx context.Context, env *Env, args []string) int {
 		Logger: logger, Progress: live.tee(prog.update),
 	}
 	cfg.Bridge.Transport = f.transport.String() // --compare-transports sets it per run
+	cfg.Bridge.ControlKey = key                 // the instances refuse forged control messages
 	if f.verbose {
 		cfg.Log = prog
 	}

@@ -60,6 +60,7 @@ type watchFlags struct {
 	promAddr      metricsFlag
 	transport     transportFlag
 	baseline      bool
+	controlKey    controlKeyFlag
 }
 
 func (f *watchFlags) register(fs *flag.FlagSet, withConn bool) {
@@ -83,6 +84,7 @@ func (f *watchFlags) register(fs *flag.FlagSet, withConn bool) {
 	fs.BoolVar(&f.baseline, "baseline", false, "run a raw-Redis lane beside the probes (plain PUBLISH/SUBSCRIBE on a private channel,\nat the probe rate): raw latency shows next to the bridge's")
 	f.promAddr.register(fs)
 	f.transport.register(fs)
+	f.controlKey.register(fs)
 	f.th = metrics.DefaultThresholds()
 	registerThresholds(fs, &f.th)
 }
@@ -163,6 +165,9 @@ func (f *watchFlags) observe(ctx context.Context, env *Env, oc probe.ObserverCon
 	oc.ProbeRate, oc.Thresholds, oc.Logger, oc.LateAfter = f.probeRate, f.th, logger, f.lateAfter
 	oc.ForgetAfter = f.forgetAfter
 	oc.Baseline = f.baseline
+	if oc.ControlKey, err = f.controlKey.load(env); err != nil {
+		return env.Fail(ExitUsage, err)
+	}
 	o, err := probe.NewObserver(oc)
 	if err != nil {
 		return env.Fail(ExitUsage, err)

@@ -21,7 +21,8 @@ func (h *harness) collect(ran time.Duration) report.ValidateInput {
 		Redis: h.cfg.Conn.Redacted(), Transport: transport(h.bridges[0].Config()),
 		Instances: slices.Clone(h.ids), Duration: dur, Drain: h.cfg.Drain,
 		Rate: h.cfg.Rate, SharedID: h.cfg.SharedID,
-		Published: h.pubs.counts(), Matrix: make([][]int64, n),
+		Published: h.pubs.counts(), Failed: h.pubs.failedCounts(), InFlight: make([]int64, n),
+		Outages: h.pubs.outages.report(), Matrix: make([][]int64, n),
 		Duplicates: make([]int64, n), SelfReceived: make([]int64, n), Collisions: make([]int64, n),
 		Errors: make([]int64, n), Malformed: make([]int64, n),
 		Latency: metrics.NewHistogram(),
@@ -32,7 +33,8 @@ func (h *harness) collect(ran time.Duration) report.ValidateInput {
 	var foreign int64
 	for i, r := range h.recv {
 		for s := range r.from {
-			in.Matrix[s][i] = r.from[s].Count()
+			in.Matrix[s][i] = r.from[s].Count() - r.inFlight[s]
+			in.InFlight[i] += r.inFlight[s]
 		}
 		in.Duplicates[i], in.SelfReceived[i] = r.dups, r.self
 		in.Latency.Merge(r.lat)
@@ -40,9 +42,9 @@ func (h *harness) collect(ran time.Duration) report.ValidateInput {
 		st := h.bridges[i].Stats()
 		// Stats.Errors includes the failed publishes: the bridge counts them.
 		in.Collisions[i], in.Errors[i], in.Malformed[i] = int64(st.Collisions), int64(st.Errors()), int64(st.Malformed)
-		h.logf("instance %d (%s, boot %s): published %d, received %d, duplicates %d, self-received %d, "+
+		h.logf("instance %d (%s, boot %s): published %d, failed %d, received %d (+%d in flight), duplicates %d, self-received %d, "+
 			"reconnects %d, subscribe failures %d, publish errors %d, drops %d",
-			i, h.ids[i], st.Boot, in.Published[i], r.received.Load(), r.dups, r.self,
+			i, h.ids[i], st.Boot, in.Published[i], in.Failed[i], r.received.Load(), in.InFlight[i], r.dups, r.self,
 			st.Reconnects, st.SubscribeFails, st.PublishErrors, st.Drops)
 	}
 	if foreign > 0 {

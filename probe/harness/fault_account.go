@@ -55,7 +55,8 @@ func (fb *faultBooks) account(injs []injection) ([]report.FaultResult, report.Fa
 		loss.InWindows += r.Lost
 		out = append(out, r)
 	}
-	loss.Outside = fb.totalLost() - loss.InWindows
+	published, failed := fb.totalLost()
+	loss.Outside, loss.Unpublished = published-loss.InWindows, failed
 	return out, loss
 }
 
@@ -175,18 +176,20 @@ func (fb *faultBooks) count(r *report.FaultResult, lo, hi time.Duration) {
 	}
 }
 
-// totalLost is the run's loss by ground truth: deliveries of successful
-// publishes that never arrived.
-func (fb *faultBooks) totalLost() int64 {
-	var n int64
+// totalLost is the run's loss by ground truth: the deliveries that never
+// arrived of successful publishes, and of failed ones.
+func (fb *faultBooks) totalLost() (published, failed int64) {
 	for s := range fb.tr.pubs {
 		for q, rec := range fb.tr.pubs[s].recs {
-			if rec.ok {
-				n += fb.missing(s, uint64(q+1))
+			switch {
+			case rec.ok:
+				published += fb.missing(s, uint64(q+1))
+			case rec.attempted:
+				failed += fb.missing(s, uint64(q+1))
 			}
 		}
 	}
-	return n
+	return published, failed
 }
 
 // missing counts the other instances that did not receive seq of sender s.

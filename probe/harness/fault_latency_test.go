@@ -101,7 +101,8 @@ func checkNoDoubleCount(t *testing.T, fr FaultRun, r report.ValidateReport) {
 	t.Helper()
 	pause, sleep := fr.Faults[0], fr.Faults[1]
 	failed := pause.PublishErrors + sleep.PublishErrors
-	if r.Duplicates != 0 || r.Received > r.Expected+2*failed || r.Received < r.Expected+sleep.DeliveredAnyway {
+	// Expected counts every attempt; a failed publish delivered anyway reached one instance at least.
+	if r.Duplicates != 0 || r.Received > r.Expected || r.Received < r.Expected-2*failed+sleep.DeliveredAnyway {
 		t.Errorf("received %d of expected %d with %d failed publishes (%d delivered anyway), duplicates %d",
 			r.Received, r.Expected, failed, sleep.DeliveredAnyway, r.Duplicates)
 	}

@@ -44,8 +44,9 @@ func within(ms *int64, lo, hi int64) bool { return ms != nil && *ms >= lo && *ms
 func checkGroundTruth(t *testing.T, fr FaultRun) report.ValidateReport {
 	t.Helper()
 	r := fr.Report(metrics.DefaultThresholds())
-	if got := fr.Loss.InWindows + fr.Loss.Outside; got != r.Lost {
-		t.Errorf("ground truth loses %d (%d in windows, %d outside), the report %d", got, fr.Loss.InWindows, fr.Loss.Outside, r.Lost)
+	if got := fr.Loss.InWindows + fr.Loss.Outside + fr.Loss.Unpublished; got != r.Lost {
+		t.Errorf("ground truth loses %d (%d in windows, %d outside, %d of failed publishes), the report %d",
+			got, fr.Loss.InWindows, fr.Loss.Outside, fr.Loss.Unpublished, r.Lost)
 	}
 	var in int64
 	for _, f := range fr.Faults {

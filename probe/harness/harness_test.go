@@ -42,14 +42,6 @@ func harnessConfig(url string, n int, d time.Duration, rate float64) Config {
 	}
 }
 
-func sum(v []int64) int64 {
-	var n int64
-	for _, x := range v {
-		n += x
-	}
-	return n
-}
-
 // checkFullDelivery asserts that every instance received every event of
 // every other instance exactly once and nothing went wrong.
 func checkFullDelivery(t *testing.T, in report.ValidateInput, n int) {

@@ -13,12 +13,15 @@ import (
 )
 
 // publishers publishes each job from a random instance on a pool of
-// workers, counting successes per instance.
+// workers, counting successes and failures per instance and the windows in
+// which publishes failed.
 type publishers struct {
 	bridges   []*bridge.Bridge
 	channel   string
 	published []atomic.Int64
-	failed    atomic.Int64
+	failed    []atomic.Int64
+	outages   outageLog
+	start     time.Time // the outage log's time axis; set before run
 	logf      func(format string, args ...any)
 	lastLog   atomic.Int64 // unix ns of the last logged publish error
 	// track, when set before run, sees every publish attempt as it
@@ -29,7 +32,7 @@ type publishers struct {
 func newPublishers(bridges []*bridge.Bridge, channel string, logf func(string, ...any)) *publishers {
 	return &publishers{
 		bridges: bridges, channel: channel,
-		published: make([]atomic.Int64, len(bridges)), logf: logf,
+		published: make([]atomic.Int64, len(bridges)), failed: make([]atomic.Int64, len(bridges)), logf: logf,
 	}
 }
 
@@ -56,15 +59,18 @@ func (p *publishers) run(ctx context.Context, workers int, jobs <-chan int64) *s
 
 func (p *publishers) publish(ctx context.Context, i int, k int64) {
 	data := json.RawMessage(`{"n":` + strconv.FormatInt(k, 10) + `}`)
+	began := time.Since(p.start)
 	env, err := p.bridges[i].Publish(ctx, p.channel, harnessEventType, data)
 	if p.track != nil {
 		p.track(i, env, err)
 	}
 	if err != nil {
-		p.failed.Add(1)
+		p.failed[i].Add(1)
+		p.outages.failed(began)
 		p.logError(i, err)
 		return
 	}
+	p.outages.ok(began)
 	p.published[i].Add(1)
 }
 
@@ -76,21 +82,28 @@ func (p *publishers) logError(i int, err error) {
 	if now-last < int64(time.Second) || !p.lastLog.CompareAndSwap(last, now) {
 		return
 	}
-	p.logf("instance %d: publish failed (%d failures so far): %v", i, p.failed.Load(), err)
+	p.logf("instance %d: publish failed (%d failures so far): %v", i, sum(p.failedCounts()), err)
 }
 
-func (p *publishers) total() int64 {
-	var n int64
-	for i := range p.published {
-		n += p.published[i].Load()
-	}
-	return n
-}
+// total is the events published successfully.
+func (p *publishers) total() int64 { return sum(p.counts()) }
 
-func (p *publishers) counts() []int64 {
-	out := make([]int64, len(p.published))
-	for i := range p.published {
-		out[i] = p.published[i].Load()
+func (p *publishers) counts() []int64 { return loadAll(p.published) }
+
+func (p *publishers) failedCounts() []int64 { return loadAll(p.failed) }
+
+func loadAll(c []atomic.Int64) []int64 {
+	out := make([]int64, len(c))
+	for i := range c {
+		out[i] = c[i].Load()
 	}
 	return out
+}
+
+func sum(s []int64) int64 {
+	var n int64
+	for _, v := range s {
+		n += v
+	}
+	return n
 }

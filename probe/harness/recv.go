@@ -37,7 +37,14 @@ type receiver struct {
 	self     int64
 	foreign  int64 // events from outside this run, ignored
 	lat      *metrics.Histogram
-	received atomic.Int64 // distinct events from the other instances
+	received atomic.Int64 // distinct events from the other instances, by the cut-off
+
+	// cut is set at the cut-off (the end of the drain): a distinct event
+	// arriving after it was in flight. inFlight counts them per sender (the
+	// dispatcher's only), late in all (read while the harness waits).
+	cut      atomic.Bool
+	inFlight []int64
+	late     atomic.Int64
 
 	atHandler bool // time deliveries now rather than at the socket; set before Start
 }
@@ -45,7 +52,7 @@ type receiver struct {
 func newReceiver(index int, id, channel string, senders map[senderKey]int, n int) *receiver {
 	return &receiver{
 		index: index, id: id, channel: channel, senders: senders,
-		from: make([]load.SeqSet, n), lat: metrics.NewHistogram(),
+		from: make([]load.SeqSet, n), inFlight: make([]int64, n), lat: metrics.NewHistogram(),
 	}
 }
 
@@ -66,8 +73,14 @@ func (r *receiver) handle(ev bridge.Event) {
 		r.dups++
 		return
 	}
-	r.received.Add(1)
+	if r.cut.Load() {
+		r.inFlight[s]++
+		r.late.Add(1)
+	} else {
+		r.received.Add(1)
+	}
 	// Sender and receiver share this process's clock: the latency is exact.
+	// Events in flight at the cut-off are timed too: they did arrive.
 	recvNs := ev.RecvNs
 	if r.atHandler {
 		recvNs = time.Now().UnixNano()
