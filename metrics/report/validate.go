@@ -15,7 +15,10 @@ import (
 // number, as Instances is; missing entries count as zero.
 type ValidateInput struct {
 	Redis     string // redacted URL
-	Transport string
+	// Transport is the bridge's transport as configured ("pubsub",
+	// "streams"); TLS and Proxy say how the run reached Redis.
+	Transport  string
+	TLS, Proxy bool
 	Instances []string // instance IDs; index = instance number
 	Duration  time.Duration
 	Drain     time.Duration
@@ -52,7 +55,9 @@ type ValidateInput struct {
 // value.
 type ValidateReport struct {
 	Redis      string   `json:"redis"`
-	Transport  string   `json:"transport"`
+	Transport  string   `json:"transport"` // "pubsub" or "streams", as every JSON spells it
+	TLS        bool     `json:"tls"`
+	Proxy      bool     `json:"throughProxy,omitempty"` // validate --fault proxy-blackhole
 	Instances  []string `json:"instances"`
 	DurationMs int64    `json:"durationMs"`
 	DrainMs    int64    `json:"drainMs"`
@@ -138,7 +143,7 @@ type Check struct {
 func BuildValidateReport(in ValidateInput, th metrics.Thresholds) ValidateReport {
 	n := len(in.Instances)
 	r := ValidateReport{
-		Redis: in.Redis, Transport: in.Transport, Instances: append([]string{}, in.Instances...),
+		Redis: in.Redis, Transport: in.Transport, TLS: in.TLS, Proxy: in.Proxy, Instances: append([]string{}, in.Instances...),
 		DurationMs: in.Duration.Milliseconds(), DrainMs: in.Drain.Milliseconds(),
 		Rate: in.Rate, SharedID: in.SharedID,
 		Reasons: []string{}, Warnings: []string{}, Notes: inputNotes(in),

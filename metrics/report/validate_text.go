@@ -89,7 +89,7 @@ func DistributionLine(ir InstanceResult) string {
 func runLine(r ValidateReport) string {
 	s := fmt.Sprintf("%d instances, %s at %s events/s in total (drain %s), %s via %s",
 		len(r.Instances), msText(r.DurationMs), strconv.FormatFloat(r.Rate, 'f', -1, 64),
-		msText(r.DrainMs), OrDash(clean(r.Redis)), OrDash(clean(r.Transport)))
+		msText(r.DrainMs), OrDash(clean(r.Redis)), transportPhrase(r))
 	if r.SharedID {
 		s += ", instances sharing one ID on purpose"
 	}
@@ -202,4 +202,20 @@ func checkRows(r ValidateReport) [][]string {
 		rows = append(rows, []string{c.Name, c.Display, c.Warn, c.Crit, c.Level.String()})
 	}
 	return rows
+}
+
+// transportPhrase is how a text report says how the run reached Redis:
+// "pub/sub", "streams over TLS", "pub/sub through an in-process proxy".
+func transportPhrase(r ValidateReport) string {
+	name := clean(r.Transport)
+	if name == "pubsub" {
+		name = "pub/sub"
+	}
+	if r.TLS {
+		name += " over TLS"
+	}
+	if r.Proxy {
+		name += " through an in-process proxy"
+	}
+	return OrDash(name)
 }

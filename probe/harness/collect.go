@@ -18,7 +18,7 @@ func (h *harness) collect(ran time.Duration) report.ValidateInput {
 		dur = ran.Truncate(time.Millisecond)
 	}
 	in := report.ValidateInput{
-		Redis: h.cfg.Conn.Redacted(), Transport: transport(h.bridges[0].Config()),
+		Redis:     h.cfg.Conn.Redacted(),
 		Instances: slices.Clone(h.ids), Duration: dur, Drain: h.cfg.Drain,
 		Rate: h.cfg.Rate, SharedID: h.cfg.SharedID,
 		Published: h.pubs.counts(), Failed: h.pubs.failedCounts(), InFlight: make([]int64, n),
@@ -27,6 +27,7 @@ func (h *harness) collect(ran time.Duration) report.ValidateInput {
 		Errors: make([]int64, n), Malformed: make([]int64, n),
 		Latency: metrics.NewHistogram(),
 	}
+	in.Transport, in.TLS = transport(h.bridges[0].Config())
 	for s := range in.Matrix {
 		in.Matrix[s] = make([]int64, n)
 	}

@@ -85,7 +85,7 @@ func (h *harness) runFaults(ctx context.Context, inj *injector, faults []Fault, 
 	h.closeBridges()
 	in := h.collect(ran)
 	if inj.proxy != nil {
-		in.Redis, in.Transport = orig.Redacted(), in.Transport+" through an in-process proxy"
+		in.Redis, in.Proxy = orig.Redacted(), true
 	}
 	fb := &faultBooks{ids: h.ids, tr: tr, recv: h.recv, ran: ran}
 	results, loss := fb.account(injs)

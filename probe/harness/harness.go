@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"strings"
 	"sync"
 	"time"
 
@@ -345,15 +344,8 @@ func (h *harness) logf(format string, args ...any) {
 	_, _ = fmt.Fprintf(h.cfg.Log, "[%7.3fs] %s\n", elapsed, fmt.Sprintf(format, args...))
 }
 
-// transport names a run's transport in its report: "pub/sub" or "streams", and
-// " over TLS" when the URL says so.
-func transport(c bridge.Config) string {
-	name := "pub/sub"
-	if c.Transport == bridge.TransportStreams {
-		name = "streams"
-	}
-	if strings.HasPrefix(strings.ToLower(c.Conn.URL), "rediss://") {
-		name += " over TLS"
-	}
-	return name
+// transport is a run's transport as every report names it ("pubsub",
+// "streams") and whether it reaches Redis over TLS.
+func transport(c bridge.Config) (name string, tls bool) {
+	return c.Transport, c.Conn.UsesTLS()
 }
