@@ -120,8 +120,8 @@ func TestFaultRunBlackhole(t *testing.T) {
 	if !within(f.DetectedMs, f.AtMs, f.AtMs+600) || !within(f.RecoveredMs, f.AtMs+1000, f.AtMs+3000) || f.Reconnects < 3 {
 		t.Errorf("black hole: %+v (detected %v, recovered %v)", f, msOrNever(f.DetectedMs), msOrNever(f.RecoveredMs))
 	}
-	if r.Redis != srv.URL() || !strings.Contains(r.Transport, "proxy") {
-		t.Errorf("report names %q via %q, want the server's own URL and the proxy", r.Redis, r.Transport)
+	if r.Redis != srv.URL() || !r.Proxy || r.Transport != "pubsub" {
+		t.Errorf("report names %q via %q (proxy %v), want the server's own URL, pubsub and the proxy", r.Redis, r.Transport, r.Proxy)
 	}
 	t.Logf("black hole: detected +%dms (%s), recovered +%dms, lost %d of %d, %d publish errors, %d reconnects",
 		*f.DetectedMs-f.AtMs, f.DetectedBy, *f.RecoveredMs-f.AtMs, f.Lost, f.Expected, f.PublishErrors, f.Reconnects)
