@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"math"
+	"slices"
 	"testing"
 	"time"
 
@@ -160,4 +161,38 @@ func TestObserverControls(t *testing.T) {
 	if _, err := NewObserver(ObserverConfig{Channels: []string{"bridge:*"}}); err == nil {
 		t.Error("an observer with only a pattern and no probe channel was accepted")
 	}
+}
+
+// TestRateLadderComesBack (issue 10.6): - and + step through the configured
+// rate times powers of two, so steps down and up again return to it, the
+// ladder stops at the bounds without leaving it, and Reset returns at once.
+func TestRateLadderComesBack(t *testing.T) {
+	o, err := NewObserver(ObserverConfig{Conn: bridge.ConnConfig{URL: "redis://127.0.0.1:1"}, ID: "obs", ProbeRate: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var down []float64
+	for range 6 {
+		down = append(down, o.StepProbeRate(-1))
+	}
+	if want := []float64{5, 2.5, 1.25, 0.625, 0.625, 0.625}; !slices.Equal(down, want) {
+		t.Errorf("stepping down from 10: %v, want %v (0.3125 is below the minimum: stay)", down, want)
+	}
+	var up []float64
+	for range 5 {
+		up = append(up, o.StepProbeRate(+1))
+	}
+	if want := []float64{1.25, 2.5, 5, 10, 20}; !slices.Equal(up, want) {
+		t.Errorf("stepping up again: %v, want %v", up, want)
+	}
+	for range 20 {
+		o.StepProbeRate(+1)
+	}
+	if r := o.ProbeRate(); r != 640 {
+		t.Errorf("at the top: %g, want 640 (1280 is above the maximum)", r)
+	}
+	if r := o.ResetProbeRate(); r != 10 || o.StepProbeRate(-1) != 5 {
+		t.Errorf("reset: %g, then one step down %g; want 10 and 5", r, o.ProbeRate())
+	}
+	o.b.Close()
 }

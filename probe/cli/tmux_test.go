@@ -35,7 +35,10 @@ func TestDemoInTmux(t *testing.T) {
 		}
 		return string(out)
 	}
-	tmux("new-session", "-d", "-s", "demo", "-x", "80", "-y", "24", "-c", dir, bin+" demo --snapshot-dir "+dir+"/snaps")
+	// The shell writes the exit code down: quitting the dashboard is no verdict.
+	tmux("new-session", "-d", "-s", "demo", "-x", "80", "-y", "24", "-c", dir,
+		// Thresholds no round trip meets: every instance is CRIT when q is pressed.
+		bin+" demo --snapshot-dir "+dir+"/snaps --p99-warn 1us --p99-crit 2us --alert-hold 0s; echo $? > "+dir+"/exit")
 	t.Cleanup(func() { _ = exec.Command("tmux", "-S", sock, "kill-server").Run() })
 	screen := func() string { return tmux("capture-pane", "-p", "-t", "demo") }
 	waitScreen := func(what string, ok func(string) bool) string {
@@ -87,5 +90,9 @@ func TestDemoInTmux(t *testing.T) {
 			t.Fatalf("q did not quit:\n%s", screen())
 		}
 		time.Sleep(100 * time.Millisecond)
+	}
+	// Everything is CRIT now; q still exits 0.
+	if code, err := os.ReadFile(filepath.Join(dir, "exit")); err != nil || strings.TrimSpace(string(code)) != "0" {
+		t.Errorf("q exited %q (%v), want 0", code, err)
 	}
 }
