@@ -133,6 +133,12 @@ func (k *keyFile) read() (map[string]keyEntry, error) {
 		return nil, fmt.Errorf("%s file: %w", k.what, err)
 	}
 	defer f.Close()
+	if st, err := f.Stat(); err != nil {
+		return nil, fmt.Errorf("%s file %s: %w", k.what, k.path, err)
+	} else if perm := st.Mode().Perm(); perm&0o022 != 0 {
+		// As sshd's StrictModes: whoever may write the file may let anyone in.
+		return nil, fmt.Errorf("%s file %s: mode %04o lets others write it: chmod go-w %s", k.what, k.path, perm, k.path)
+	}
 	data, err := io.ReadAll(io.LimitReader(f, maxKeyFileBytes+1))
 	if err != nil {
 		return nil, fmt.Errorf("%s file %s: %w", k.what, k.path, err)

@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"fmt"
+	"io"
 	"net"
 	"os"
 	"path/filepath"
@@ -123,6 +125,14 @@ func refuseForwarding(t *testing.T, r *sshRig) {
 			t.Errorf("%s: accepted %v (%v)", req, ok, err)
 		}
 	}
+	for i := range maxEnvRequests {
+		if err := sessions[1].Setenv(fmt.Sprintf("V%d", i), "x"); err != nil {
+			t.Fatalf("env %d of %d: %v", i+1, maxEnvRequests, err)
+		}
+	}
+	if err := sessions[1].Setenv("ONE_TOO_MANY", "x"); err == nil {
+		t.Errorf("env request %d accepted; the cap is %d", maxEnvRequests+1, maxEnvRequests)
+	}
 	if len(r.log.lines("request refused", "auth-agent-req@openssh.com", "user=alice")) == 0 {
 		t.Errorf("the agent request's refusal is not logged")
 	}
@@ -181,12 +191,27 @@ func TestServeIdleAndRevoked(t *testing.T) {
 	r.waitScreen("newcomer", "serve · 2 viewers")
 }
 
-// TestServeRateLimit: one address gets ConnBurst connections at once,
-// then none until its allowance refills; the refusal comes before any
-// handshake.
-func TestServeRateLimit(t *testing.T) {
+// TestServeConnectionLimits: one address gets ConnBurst connections at
+// once, then none until its allowance refills, refused before any
+// handshake; a connection that starts no session is closed after the
+// login grace.
+func TestServeConnectionLimits(t *testing.T) {
 	o := newFakeObserver(t)
-	r := newSSHRig(t, o.snaps, o, func(c *ServeConfig) { c.ConnBurst, c.ConnEvery = 3, time.Hour })
+	r := newSSHRig(t, o.snaps, o, func(c *ServeConfig) {
+		c.ConnBurst, c.ConnEvery, c.LoginGrace = 4, time.Hour, 300*time.Millisecond
+	})
+	idle, err := net.DialTimeout("tcp", r.srv.Addr(), 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer idle.Close()
+	_ = idle.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if _, err := io.ReadAll(idle); err != nil { // banner, then EOF when the grace ends
+		t.Errorf("a connection that never logs in: %v, want it closed after the login grace", err)
+	}
+	if len(r.log.lines("no session within the login grace")) != 1 {
+		t.Errorf("the grace's end is not logged:\n%s", strings.Join(r.log.lines(), "\n"))
+	}
 	banner := func() string {
 		c, err := net.DialTimeout("tcp", r.srv.Addr(), 5*time.Second)
 		if err != nil {

@@ -207,6 +207,15 @@ func TestKeyFile(t *testing.T) {
 		t.Errorf("a vanished file is logged %d times, want once", n)
 	}
 
+	loose := filepath.Join(dir, "loose")
+	if err := os.WriteFile(loose, []byte(keys[0]+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_ = os.Chmod(loose, 0o664)
+	if _, err := loadKeyFile(loose, "operators", slog.New(slog.DiscardHandler)); err == nil || !strings.Contains(err.Error(), "mode 0664 lets others write it") {
+		t.Errorf("a group-writable keys file: %v", err)
+	}
+
 	big := filepath.Join(dir, "big")
 	if err := os.WriteFile(big, make([]byte, maxKeyFileBytes+1), 0o600); err != nil {
 		t.Fatal(err)
