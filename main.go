@@ -12,17 +12,18 @@ import (
 )
 
 func main() {
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
+	ctx, cancel := context.WithCancelCause(context.Background())
+	defer cancel(nil)
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 	go func() {
-		<-sigs
-		cancel() // the first interrupt stops the run; the report is still printed
+		// The first signal stops the run (the report is still printed;
+		// serve tells its sessions which signal it was).
+		cancel(cli.SignalCause{Signal: <-sigs})
 		<-sigs
 		os.Exit(cli.ExitInterrupted) // the second one does not wait for it
 	}()
 	code := cli.Main(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
-	cancel()
+	cancel(nil)
 	os.Exit(code)
 }

@@ -8,6 +8,39 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 )
 
+// Action names a command that reaches beyond this screen, for a Refuser.
+type Action string
+
+// The actions a Refuser is asked about.
+const (
+	ActionPause    Action = "pause"    // p: pause or resume probes
+	ActionRate     Action = "rate"     // + - =: the probe rate
+	ActionReset    Action = "reset"    // r: reset windows and alerts
+	ActionForget   Action = "forget"   // x: forget an instance
+	ActionSnapshot Action = "snapshot" // s: files written on the observer's host
+)
+
+// Refuser is implemented by a Controller that may refuse this screen's
+// commands (a read-only viewer of a shared observer). Refuse is asked
+// before each Action; a non-nil error is shown as "refused: <error>" and
+// nothing is done (a reset is refused before it is asked for).
+type Refuser interface {
+	Refuse(Action) error
+}
+
+// refused asks the Controller whether a is refused; it says so on the
+// status line when it is.
+func (m Model) refused(a Action) (Model, bool) {
+	r, ok := m.cfg.Control.(Refuser)
+	if !ok {
+		return m, false
+	}
+	if err := r.Refuse(a); err != nil {
+		return m.say("refused: "+err.Error(), true).redraw(), true
+	}
+	return m, false
+}
+
 // The Controller's answers, back from the Cmds that called it.
 type (
 	pausedMsg struct{ paused bool }
@@ -26,6 +59,11 @@ func (m Model) onControlKey(k tea.KeyMsg) (tea.Model, tea.Cmd, bool) {
 	ctrl, mu := m.cfg.Control, m.ctrlMu
 	if ctrl == nil {
 		return m, nil, false
+	}
+	if a, ok := m.controlAction(k); ok {
+		if nm, no := m.refused(a); no {
+			return nm, nil, true
+		}
 	}
 	switch {
 	case key.Matches(k, m.keys.Pause):
@@ -51,6 +89,19 @@ func (m Model) onControlKey(k tea.KeyMsg) (tea.Model, tea.Cmd, bool) {
 	return m, nil, false
 }
 
+// controlAction is the Action a control key asks for.
+func (m Model) controlAction(k tea.KeyMsg) (Action, bool) {
+	switch {
+	case key.Matches(k, m.keys.Pause):
+		return ActionPause, true
+	case key.Matches(k, m.keys.Faster), key.Matches(k, m.keys.Slower), key.Matches(k, m.keys.RateReset):
+		return ActionRate, true
+	case key.Matches(k, m.keys.Reset):
+		return ActionReset, true
+	}
+	return "", false
+}
+
 // onConfirmKey answers "reset windows and alerts? y/n": y resets, any
 // other key cancels and does nothing else.
 func (m Model) onConfirmKey(k tea.KeyMsg) (tea.Model, tea.Cmd) {
@@ -72,6 +123,9 @@ func (m Model) startForget() (tea.Model, tea.Cmd) {
 	ctrl, id := m.cfg.Control, m.table.sel
 	if ctrl == nil || id == "" {
 		return m, nil
+	}
+	if nm, no := m.refused(ActionForget); no {
+		return nm, nil
 	}
 	m.screen = screenMain // the detail view's instance is going away
 	return m.redraw(), func() tea.Msg {
@@ -105,6 +159,9 @@ func (m Model) onControlDone(msg tea.Msg) Model {
 func (m Model) startSnapshot() (tea.Model, tea.Cmd) {
 	if m.snap == nil {
 		return m.say("nothing to snapshot yet", true).redraw(), nil
+	}
+	if nm, no := m.refused(ActionSnapshot); no {
+		return nm, nil
 	}
 	dir, at, frame, snap := m.cfg.SnapshotDir, m.cfg.Now(), m.frame, *m.snap
 	m = m.say(fmt.Sprintf("writing snapshot to %s…", dir), false).redraw()

@@ -25,6 +25,8 @@ type headerPanel struct {
 	rate   float64
 	closed bool
 	stale  time.Duration // since the last snapshot, once past staleAfter
+	// audience is who watches a shared observer; nil outside serve.
+	audience *Audience
 }
 
 func (h headerPanel) view(s *metrics.Snapshot, st *themes.Styles, w int) string {
@@ -33,12 +35,16 @@ func (h headerPanel) view(s *metrics.Snapshot, st *themes.Styles, w int) string 
 
 func (h headerPanel) bar(s *metrics.Snapshot, st *themes.Styles, w int) string {
 	right := " theme " + h.theme + " "
+	name := " bridgescope  "
+	if label := audienceLabel(h.audience); label != "" {
+		name += label + "  " // kept whole: who else is looking matters
+	}
 	if s == nil {
-		return st.Header.Render(fit(" bridgescope ", w-lipgloss.Width(right)) + right)
+		return st.Header.Render(fit(name, w-lipgloss.Width(right)) + right)
 	}
 	obs := "  observer " + clip(s.Observer, 20)
 	up := "  up " + fmtSpan(s.At.Sub(s.Started))
-	line := func(redis string) string { return " bridgescope  " + redis + obs + up }
+	line := func(redis string) string { return name + redis + obs + up }
 	// The Redis address is what on-call needs most: the observer ID gives
 	// way first, then the theme name, then the observer altogether,
 	// before the address is clipped.

@@ -17,6 +17,9 @@ import (
 type helpPanel struct {
 	keys   help.Model // bubbles' renderer of the bindings
 	scroll scroller
+	// audience, set by the root, lists who is connected first when the
+	// server sent the list (to an operator of bridgescope serve).
+	audience *Audience
 }
 
 func newHelp() helpPanel { return helpPanel{keys: help.New()} }
@@ -57,7 +60,8 @@ var columnDocs = []columnDoc{
 
 // lines is the panel's content at width w.
 func (p helpPanel) lines(km KeyMap, s *metrics.Snapshot, st *themes.Styles, w int) []string {
-	out := []string{st.Title.Render("Keys")}
+	out := connectedLines(p.audience, st, w)
+	out = append(out, st.Title.Render("Keys"))
 	out = append(out, strings.Split(p.keyGrid(km, w), "\n")...)
 	out = append(out, "")
 	out = append(out, wrapStyled(st.Title.Render("Columns")+st.Muted.Render(" · figures are the last 10 s unless named; enter shows the session's"), w, 2)...)

@@ -64,6 +64,10 @@ type Config struct {
 	Renderer *lipgloss.Renderer
 	// SnapshotDir receives `s` snapshots; DefaultSnapshotDir when empty.
 	SnapshotDir string
+	// Audience, when set, makes this a session of a shared observer
+	// (bridgescope serve): its newest value is shown in the header and,
+	// when it lists who is connected, in the help panel.
+	Audience <-chan Audience
 	// Now is the clock (tests fix it); time.Now when nil.
 	Now func() time.Time
 }
@@ -170,7 +174,7 @@ func tick(d time.Duration, msg tea.Msg) tea.Cmd {
 
 // Init starts waiting for snapshots and the heartbeat.
 func (m Model) Init() tea.Cmd {
-	return tea.Batch(waitSnapshot(m.cfg.Snapshots), m.sched(beatInterval, beatMsg{id: m.beatID}))
+	return tea.Batch(waitSnapshot(m.cfg.Snapshots), waitAudience(m.cfg.Audience), m.sched(beatInterval, beatMsg{id: m.beatID}))
 }
 
 // View returns the frame rendered by the last change; it never renders, so

@@ -49,6 +49,8 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m.onControlDone(msg).redraw(), nil
 	case snapshotWrittenMsg:
 		return m.onSnapshotWritten(msg), nil
+	case audienceMsg:
+		return m.onAudience(msg)
 	}
 	return m, nil
 }

@@ -36,6 +36,7 @@ type Command struct {
 var commands = []*Command{
 	demoCommand,
 	watchCommand,
+	serveCommand,
 	agentCommand,
 	validateCommand,
 	benchCommand,

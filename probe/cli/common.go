@@ -234,6 +234,12 @@ func readPasswordFile(path string) (string, error) {
 // only), or nowhere when headless is nil (a dashboard owns the terminal).
 // The returned function closes the file and stops the routing.
 func (c *Common) SetupLog(env *Env, headless io.Writer) (*slog.Logger, func(), error) {
+	return c.setupLog(env, headless, slog.LevelWarn)
+}
+
+// setupLog is SetupLog with the level of the lines written to headless
+// (serve logs every login there, at INFO).
+func (c *Common) setupLog(env *Env, headless io.Writer, level slog.Level) (*slog.Logger, func(), error) {
 	var l *slog.Logger
 	var file *os.File
 	switch {
@@ -245,7 +251,7 @@ func (c *Common) SetupLog(env *Env, headless io.Writer) (*slog.Logger, func(), e
 		file = f
 		l = slog.New(slog.NewTextHandler(&scrubWriter{w: f, s: env.secrets}, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	case headless != nil:
-		l = slog.New(slog.NewTextHandler(headless, &slog.HandlerOptions{Level: slog.LevelWarn}))
+		l = slog.New(slog.NewTextHandler(headless, &slog.HandlerOptions{Level: level}))
 	default:
 		l = slog.New(slog.DiscardHandler)
 	}

@@ -18,9 +18,12 @@ const subprocessEnv = "BRIDGESCOPE_TEST_SUBPROCESS"
 
 func TestMain(m *testing.M) {
 	if args := os.Getenv(subprocessEnv); args != "" {
-		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		// As main does: the first signal cancels with its name as the cause.
+		ctx, cancel := context.WithCancelCause(context.Background())
+		sigs := make(chan os.Signal, 1)
+		signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+		go func() { cancel(SignalCause{Signal: <-sigs}) }()
 		code := Main(ctx, strings.Split(args, "\x1f"), os.Stdin, os.Stdout, os.Stderr)
-		stop()
 		os.Exit(code)
 	}
 	goleak.VerifyTestMain(m)

@@ -74,6 +74,9 @@ func TestDemoInTmux(t *testing.T) {
 	tmux("send-keys", "-t", "demo", "?")
 	waitScreen("the full help", has("Keys", "pause probes", "theme"))
 	tmux("send-keys", "-t", "demo", "Escape")
+	// An ESC read together with the next key is alt+key: wait for the help
+	// to close before pressing p (this flaked under -race on a loaded machine).
+	waitScreen("the help closed", func(s string) bool { return !strings.Contains(s, "Columns") })
 	tmux("send-keys", "-t", "demo", "p")
 	waitScreen("PAUSED in the header", has("PAUSED"))
 	tmux("send-keys", "-t", "demo", "s")

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"strings"
 	"time"
@@ -162,21 +163,10 @@ func (f *watchFlags) observe(ctx context.Context, env *Env, oc probe.ObserverCon
 		return env.Fail(ExitUsage, err)
 	}
 	defer closeLog()
-	oc.ProbeRate, oc.Thresholds, oc.Logger, oc.LateAfter = f.probeRate, f.th, logger, f.lateAfter
-	oc.ForgetAfter = f.forgetAfter
-	oc.Baseline = f.baseline
-	if oc.ControlKey, err = f.controlKey.load(env); err != nil {
-		return env.Fail(ExitUsage, err)
-	}
-	o, err := probe.NewObserver(oc)
+	o, err := f.startObserver(ctx, env, oc, logger, held)
 	if err != nil {
 		return env.Fail(ExitUsage, err)
 	}
-	if err := o.Start(ctx); err != nil {
-		held.finish(true) // the one error line says it all
-		return env.Fail(ExitUsage, err)
-	}
-	held.finish(false)
 	defer o.Stop()
 	stopMetrics, err := f.promAddr.serve(ctx, env, prom.NewSnapshotCollector(o.Snapshot))
 	if err != nil {
@@ -192,6 +182,29 @@ func (f *watchFlags) observe(ctx context.Context, env *Env, oc probe.ObserverCon
 		return f.headlessLoop(ctx, env, o)
 	}
 	return f.dashboard(ctx, env, o)
+}
+
+// startObserver builds and starts the observer with the flags' settings;
+// held holds the log lines until it is connected, and drops them when it
+// fails (the one error line says it all).
+func (f *watchFlags) startObserver(ctx context.Context, env *Env, oc probe.ObserverConfig, logger *slog.Logger, held *progress) (*probe.Observer, error) {
+	oc.ProbeRate, oc.Thresholds, oc.Logger, oc.LateAfter = f.probeRate, f.th, logger, f.lateAfter
+	oc.ForgetAfter = f.forgetAfter
+	oc.Baseline = f.baseline
+	var err error
+	if oc.ControlKey, err = f.controlKey.load(env); err != nil {
+		return nil, err
+	}
+	o, err := probe.NewObserver(oc)
+	if err != nil {
+		return nil, err
+	}
+	if err := o.Start(ctx); err != nil {
+		held.finish(true)
+		return nil, err
+	}
+	held.finish(false)
+	return o, nil
 }
 
 func stdinIsTerminal(env *Env) bool {
