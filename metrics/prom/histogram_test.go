@@ -5,10 +5,12 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 
@@ -160,5 +162,29 @@ func TestNativeSpans(t *testing.T) {
 	}
 	if d := cmp.Diff([]int64{2, -2, 5, -4}, deltas); d != "" {
 		t.Errorf("deltas (-want +got):\n%s", d)
+	}
+}
+
+func TestWriteTextCheck(t *testing.T) {
+	s, _ := histFixture(t)
+	var b strings.Builder
+	err := WriteText(&b, NewSnapshotCollector(func() metrics.Snapshot { return s }),
+		NewCheckCollector(CheckResult{Code: 2, Answered: 2, Expected: 3, Duration: 2500 * time.Millisecond, At: time.Unix(1700000000, 0)}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fams := parse(t, b.String())
+	for name, want := range map[string]float64{"bridgescope_check_status": 2, "bridgescope_check_instances_answered": 2,
+		"bridgescope_check_instances_expected": 3, "bridgescope_check_duration_seconds": 2.5, "bridgescope_check_timestamp_seconds": 1.7e9} {
+		if got := value(t, fams, name, nil); got != want {
+			t.Errorf("%s = %v, want %v", name, got, want)
+		}
+	}
+	if len(find(fams, "bridgescope_instance_round_trip_seconds", nil)) != 3 {
+		t.Errorf("the snapshot's metrics are not beside the verdict:\n%s", b.String())
+	}
+	problems, err := testutil.CollectAndLint(NewCheckCollector(CheckResult{}))
+	if err != nil || len(problems) > 0 {
+		t.Errorf("lint: %v %v", problems, err)
 	}
 }
