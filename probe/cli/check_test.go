@@ -76,6 +76,7 @@ func TestCheckExitCodes(t *testing.T) {
 					}
 					return
 				}
+				checkSchema(t, "check", []byte(stdout))
 				var rep struct {
 					SchemaVersion int
 					Status        string
