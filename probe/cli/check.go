@@ -19,7 +19,7 @@ import (
 
 var checkCommand = &Command{
 	Name:    "check",
-	Summary: "one short run for Nagios, Icinga, Sensu and cron: exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN",
+	Summary: "one short run for Nagios, Icinga, Sensu and cron (exit 0 OK … 3 UNKNOWN)",
 	Run:     runCheck,
 }
 
