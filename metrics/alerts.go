@@ -30,6 +30,7 @@ type Engine struct {
 	hist   []AlertChange // ring buffer of cap histCap
 	next   int           // where the next change goes
 	histN  int
+	trans  transitions // every change ever made, counted: hist forgets
 }
 
 type alertState struct {
@@ -54,6 +55,7 @@ func NewEngine(rules []Rule, historyCap int) *Engine {
 		rules:  make(map[string]*Rule, len(rules)),
 		states: make(map[string]map[string]*alertState),
 		hist:   make([]AlertChange, historyCap),
+		trans:  make(transitions),
 	}
 	for i := range rules {
 		r := rules[i]
@@ -93,6 +95,7 @@ func (e *Engine) Observe(now time.Time, rule, subject string, value float64) Lev
 	st.track(now)
 	if to := st.target(now); to != st.level {
 		e.record(AlertChange{At: now, Rule: rule, Instance: subject, From: st.level, To: to, Value: value})
+		e.trans.add(subject, rule, to)
 		st.move(now, to)
 	}
 	return st.level
@@ -119,12 +122,13 @@ func (e *Engine) SkipSubject(subject string) {
 	}
 }
 
-// Forget drops every state of subject without recording any change: an
-// instance that left gracefully is not an alert.
+// Forget drops every state of subject, and its transition counts, without
+// recording any change: an instance that left gracefully is not an alert.
 func (e *Engine) Forget(subject string) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	delete(e.states, subject)
+	delete(e.trans, subject)
 }
 
 // Active returns the alerts above OK, worst first, then oldest first, as
@@ -197,11 +201,12 @@ func (st *alertState) judgement(now time.Time) Judgement {
 	return j
 }
 
-// Reset forgets every state and the history.
+// Reset forgets every state, the history and the transition counts.
 func (e *Engine) Reset() {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	clear(e.states)
+	clear(e.trans)
 	clear(e.hist)
 	e.next, e.histN = 0, 0
 }

@@ -2,7 +2,6 @@ package metrics
 
 import (
 	"math"
-	"sort"
 	"time"
 
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
@@ -181,27 +180,7 @@ func (h *Histogram) Distribution(n int) []Bucket {
 	if h.Count() == 0 || n < 1 {
 		return nil
 	}
-	lo, hi := float64(h.h.Min()), float64(h.h.Max())
-	if h.h.ValuesAreEquivalent(h.h.Min(), h.h.Max()) {
-		return []Bucket{{UpToUs: hi, Count: h.Count()}}
-	}
-	// Buckets narrower than the 1 µs resolution would hold nothing.
-	n = int(math.Min(float64(n), hi-lo+1))
-	out := make([]Bucket, n)
-	ratio := math.Pow(hi/lo, 1/float64(n))
-	for i := range out {
-		out[i].UpToUs = lo * math.Pow(ratio, float64(i+1))
-	}
-	out[n-1].UpToUs = hi
-	for _, bar := range h.h.Distribution() {
-		if bar.Count == 0 {
-			continue
-		}
-		v := float64(bar.From)
-		i := sort.Search(n, func(i int) bool { return v <= out[i].UpToUs })
-		out[min(i, n-1)].Count += bar.Count
-	}
-	return out
+	return h.bucketsFrom(h.h.Distribution(), n)
 }
 
 func usToDuration(us int64) time.Duration {

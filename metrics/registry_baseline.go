@@ -113,7 +113,7 @@ func (r *Registry) baselineRow(now time.Time) *BaselineRow {
 	}
 	sec := now.Unix()
 	return &BaselineRow{
-		Channel: b.channel, RTT: b.session.Summary(), RTT10s: b.rtt.window(sec, r.scratch),
+		Channel: b.channel, RTT: b.session.Summary(), RTT10s: b.rtt.window(sec, r.scratch), LatencyDist: b.session.LatencyDist(),
 		Chart: b.rtt.series(sec), Sent: b.sent, Lost: b.lost,
 	}
 }

@@ -49,7 +49,7 @@ func (r *Registry) Snapshot(now time.Time) Snapshot {
 		At: now, Started: r.started, Observer: r.cfg.Observer, Redis: r.cfg.Redis, Transport: r.cfg.Transport,
 		Conn: r.conn, ConnSince: r.connSince, ProbeRate: r.probeRate, Paused: r.paused,
 		ProbeChannels: slices.Clone(r.cfg.ProbeChannels), Channels: slices.Clone(r.cfg.Channels),
-		Alerts: r.engine.Active(now), History: r.engine.History(),
+		Alerts: r.engine.Active(now), History: r.engine.History(), Transitions: r.engine.Transitions(),
 		Chart: r.all.series(now.Unix()), Malformed: r.malformed, MalformedByReason: maps.Clone(r.malformedBy),
 		Baseline: r.baselineRow(now), Shards: slices.Clone(r.shards),
 		Thresholds: r.cfg.Thresholds, Control: "unsigned",
@@ -102,8 +102,7 @@ func (r *Registry) instanceRow(in *instance, now time.Time, history []AlertChang
 		Delivery: nanIfNone(in.acked, in.sent), Delivery10s: nanIfNone(w10.acked, w10.resolved),
 		Delivery1m: nanIfNone(w60.acked, w60.resolved), ProbesSent: in.sent, Acked: in.acked,
 		RTT: in.session.Summary(), RTT10s: in.rtt.window(sec, r.scratch),
-		Dist: in.session.Distribution(16), Chart: in.rtt.series(sec),
-		Lost: in.lost, Duplicates: in.dups, Late: in.late,
+		Chart: in.rtt.series(sec), Lost: in.lost, Duplicates: in.dups, Late: in.late,
 		SelfReceived: int64(in.cum.SelfReceived), Collisions: int64(in.cum.Collisions),
 		Errors: int64(in.cum.Errors), Reconnects: int64(in.cum.Reconnects), Drops: int64(in.cum.Drops),
 		Malformed: int64(in.cum.Malformed), ClockOffsetUs: in.offsetUs, OutputBufferPct: in.omemPct,
@@ -111,6 +110,7 @@ func (r *Registry) instanceRow(in *instance, now time.Time, history []AlertChang
 		LastSeen: in.lastSeen, LastSeenMs: now.Sub(in.lastSeen).Milliseconds(), Left: in.left,
 		Rules: r.engine.Judgements(in.id, now),
 	}
+	row.Dist, row.LatencyDist = in.session.Distributions(16)
 	row.Status = worst(row.Rules)
 	row.State = row.Status.Level
 	if in.awaiting && row.Rules["silent"].Level == OK {
@@ -136,7 +136,7 @@ func (s *source) row(now time.Time) SourceRow {
 	return SourceRow{
 		ID: s.id, Events: s.events, RatePerSec: float64(w.events) / windowSecs,
 		Gaps: s.gaps, Duplicates: s.dups, Reorders: s.reorders, Malformed: s.malformed,
-		Boots: live, OneWay: s.oneWay.Summary(), HasSeq: s.hasSeq, LastSeen: s.lastSeen,
+		Boots: live, OneWay: s.oneWay.Summary(), OneWayDist: s.oneWay.LatencyDist(), HasSeq: s.hasSeq, LastSeen: s.lastSeen,
 	}
 }
 

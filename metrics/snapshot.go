@@ -32,6 +32,10 @@ type Snapshot struct {
 
 	Alerts  []Alert       `json:"alerts"`  // active (level > OK), worst first
 	History []AlertChange `json:"history"` // recent state changes, newest first
+	// Transitions count every rule's level changes by subject and the level
+	// entered, since the start or the last reset: History is a bounded
+	// ring, these never lose one (a forgotten instance's go with it).
+	Transitions []TransitionCount `json:"transitions"`
 
 	// Chart holds the per-second RTT of all instances together over the
 	// last 60 s, oldest first; NaN marks a second without samples.
@@ -128,8 +132,11 @@ type BaselineRow struct {
 	RTT     Percentiles `json:"rttUs"`    // session
 	RTT10s  Percentiles `json:"rtt10sUs"` // last 10 s
 	Chart   Series      `json:"chart"`    // per-second latency over the last 60 s
-	Sent    int64       `json:"sent"`     // events published, session
-	Lost    int64       `json:"lost"`     // sent and not read back within LateAfter
+	// LatencyDist is the session's distribution, from the same histogram
+	// as RTT.
+	LatencyDist LatencyDist `json:"latencyDist"`
+	Sent        int64       `json:"sent"` // events published, session
+	Lost        int64       `json:"lost"` // sent and not read back within LateAfter
 }
 
 // ShardRow is one subscription connection of the observer's bridge: to a
@@ -183,6 +190,10 @@ type InstanceRow struct {
 	RTT10s Percentiles `json:"rtt10sUs"` // round trip, last 10 s
 	Dist   []Bucket    `json:"-"`        // RTT distribution for the detail view
 	Chart  Series      `json:"-"`        // per-second RTT over the last 60 s
+	// LatencyDist is the session's round-trip distribution at fixed bounds,
+	// from the same HDR histogram as RTT and Dist: what the Prometheus
+	// histogram and JSON consumers read (Dist's bounds follow the samples).
+	LatencyDist LatencyDist `json:"latencyDist"`
 
 	Lost       int64 `json:"lost"`    // probes not acked in time, session
 	Lost10s    int64 `json:"lost10s"` // the same, last 10 s
@@ -232,9 +243,11 @@ type SourceRow struct {
 	Malformed  int64   `json:"malformed"`
 	Boots      int     `json:"boots"` // distinct boots seen: >1 live at once is a collision
 	// OneWay is publisher-clock to observer-clock latency: skew-prone.
-	OneWay   Percentiles `json:"oneWayUs"`
-	HasSeq   bool        `json:"hasSeq"` // false for the seed's plain envelopes
-	LastSeen time.Time   `json:"lastSeen"`
+	OneWay Percentiles `json:"oneWayUs"`
+	// OneWayDist is OneWay's distribution (session, 1 % precision).
+	OneWayDist LatencyDist `json:"oneWayDist"`
+	HasSeq     bool        `json:"hasSeq"` // false for the seed's plain envelopes
+	LastSeen   time.Time   `json:"lastSeen"`
 }
 
 // Alert is an active alert.

@@ -1,6 +1,8 @@
 package prom
 
 import (
+	"strings"
+
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/bridgescope/bridgescope/metrics"
@@ -69,6 +71,7 @@ type SnapshotCollector struct {
 	sourceBoots, connected, malformed, alert, probeRate, paused   *prometheus.Desc
 	baselineRTT, baselineSent, baselineLost, shardConnected       *prometheus.Desc
 	blind, unknown, tableRows, tableEvicted, tableRefused         *prometheus.Desc
+	rttHist, baselineHist, oneWayHist, transitions                *prometheus.Desc
 }
 
 // NewSnapshotCollector returns a collector that calls snap at every scrape,
@@ -112,6 +115,10 @@ func NewSnapshotCollector(snap func() metrics.Snapshot) *SnapshotCollector {
 	c.tableRows = newDesc("table_rows", "Rows in the observer's bounded tables (instances, sources).", "table")
 	c.tableEvicted = newDesc("table_evicted_total", "Rows evicted from a full table to make room (least recently heard, unproven first).", "table")
 	c.tableRefused = newDesc("table_refused_total", "Newcomers refused by a full table of proven, recently heard rows.", "table")
+	c.rttHist = newDesc("instance_round_trip_seconds", "Probe round trip observer → instance → observer over the session, as a histogram from the observer's HDR histogram: classic buckets from 100 µs to 10 s, and native buckets for a protobuf scrape.", in)
+	c.baselineHist = newDesc("baseline_round_trip_seconds", "Raw-Redis lane (--baseline): plain PUBLISH to SUBSCRIBE latency over the session, as a histogram (classic and native buckets).")
+	c.oneWayHist = newDesc("source_one_way_seconds", "One-way latency of the source's events, its clock to the observer's (skew-prone), over the session, as a histogram (classic and native buckets); absent without timestamps.", "source")
+	c.transitions = newDesc("alert_transitions_total", "Times the built-in alert rule entered this level (ok, warn, crit) for the instance (instance_id empty: the observer itself), since the observer started or was reset.", "rule", in, "level")
 	return c
 }
 
@@ -123,7 +130,8 @@ func (c *SnapshotCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{c.info, c.delivery, c.rtt, c.rttWindow, c.lastSeen, c.offset,
 		c.left, c.level, c.sourceBoots, c.connected, c.malformed, c.alert, c.probeRate, c.paused,
 		c.baselineRTT, c.baselineSent, c.baselineLost, c.shardConnected,
-		c.blind, c.unknown, c.tableRows, c.tableEvicted, c.tableRefused} {
+		c.blind, c.unknown, c.tableRows, c.tableEvicted, c.tableRefused,
+		c.rttHist, c.baselineHist, c.oneWayHist, c.transitions} {
 		ch <- d
 	}
 }
@@ -153,6 +161,9 @@ func (c *SnapshotCollector) Collect(ch chan<- prometheus.Metric) {
 			e.counter(c.sources[j], float64(spec.get(src)), src.ID)
 		}
 		e.gauge(c.sourceBoots, float64(src.Boots), src.ID)
+		if src.OneWayDist.Count > 0 {
+			e.ch <- latencyHistogram(c.oneWayHist, src.OneWayDist, src.ID)
+		}
 	}
 	c.collectAlerts(e, s)
 	c.collectDeployment(e, s)
@@ -163,6 +174,7 @@ func (c *SnapshotCollector) collectDeployment(e emitter, s metrics.Snapshot) {
 	if b := s.Baseline; b != nil {
 		e.counter(c.baselineSent, float64(b.Sent))
 		e.counter(c.baselineLost, float64(b.Lost))
+		e.ch <- latencyHistogram(c.baselineHist, b.LatencyDist)
 		if b.RTT10s.Count > 0 {
 			for _, q := range quantiles(b.RTT10s) {
 				e.gauge(c.baselineRTT, q.seconds, q.pct)
@@ -185,6 +197,7 @@ func (c *SnapshotCollector) collectInstance(e emitter, r *metrics.InstanceRow) {
 	e.gauge(c.delivery, r.Delivery10s/100, id, "10s")
 	e.gauge(c.delivery, r.Delivery1m/100, id, "1m")
 	e.ch <- rttSummary(c.rtt, r.RTT, id)
+	e.ch <- latencyHistogram(c.rttHist, r.LatencyDist, id)
 	if r.RTT10s.Count > 0 {
 		for _, q := range quantiles(r.RTT10s) {
 			e.gauge(c.rttWindow, q.seconds, id, "10s", q.pct)
@@ -226,4 +239,12 @@ func (c *SnapshotCollector) collectAlerts(e emitter, s metrics.Snapshot) {
 		e.gauge(c.alert, boolValue(active[k] == metrics.Warn), k.rule, k.instance, "warn")
 		e.gauge(c.alert, boolValue(active[k] == metrics.Crit), k.rule, k.instance, "crit")
 	}
+	for _, t := range s.Transitions {
+		e.counter(c.transitions, float64(t.Count), t.Rule, t.Instance, levelLabel(t.To))
+	}
+}
+
+// levelLabel is a level as the level label spells it: "ok", "warn", "crit".
+func levelLabel(l metrics.Level) string {
+	return strings.ToLower(l.String())
 }

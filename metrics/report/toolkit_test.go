@@ -54,14 +54,31 @@ func TestMarkdownEscape(t *testing.T) {
 	}
 }
 
-// TestJSONOneSetting: every JSON output is indented, one object, and keeps
-// "<" and "&" readable.
+// TestJSONOneSetting: every JSON output is indented, one object that
+// begins with its schema version, and keeps "<" and "&" readable; a JSON
+// line is the same object on one line.
 func TestJSONOneSetting(t *testing.T) {
 	var b bytes.Buffer
 	if err := report.JSON(map[string]string{"warn": "< 95% & more"})(&b); err != nil {
 		t.Fatal(err)
 	}
-	if want := "{\n  \"warn\": \"< 95% & more\"\n}\n"; b.String() != want {
+	if want := "{\n  \"schemaVersion\": 1,\n  \"warn\": \"< 95% & more\"\n}\n"; b.String() != want {
 		t.Errorf("JSON = %q, want %q", b.String(), want)
+	}
+	b.Reset()
+	if err := report.JSONLine(struct {
+		A []int `json:"a"`
+	}{[]int{1, 2}})(&b); err != nil {
+		t.Fatal(err)
+	}
+	if want := `{"schemaVersion":1,"a":[1,2]}` + "\n"; b.String() != want {
+		t.Errorf("JSONLine = %q, want %q", b.String(), want)
+	}
+	b.Reset()
+	if err := report.JSON(struct{}{})(&b); err != nil || b.String() != "{\n  \"schemaVersion\": 1\n}\n" {
+		t.Errorf("empty object: %q, %v", b.String(), err)
+	}
+	if err := report.JSON([]int{1})(&b); err == nil || !strings.Contains(err.Error(), "not a JSON object") {
+		t.Errorf("a list: err %v, want one saying it is not an object", err)
 	}
 }

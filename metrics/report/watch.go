@@ -151,6 +151,10 @@ func WatchMarkdown(s metrics.Snapshot) Reporter {
 // data" (NaN) figures are written as null by the types' own marshalers.
 func WatchJSON(s metrics.Snapshot) Reporter { return JSON(s) }
 
+// WatchJSONLine reports the Snapshot as WatchJSON does, on one line: one
+// line of watch --json-stream.
+func WatchJSONLine(s metrics.Snapshot) Reporter { return JSONLine(s) }
+
 func watchFacts(s metrics.Snapshot) [][]string {
 	probes := fmt.Sprintf("%.4g/s", s.ProbeRate)
 	if s.Paused {

@@ -12,7 +12,8 @@ import (
 	"text/tabwriter"
 )
 
-// Exit codes of every subcommand.
+// Exit codes of every subcommand but check, which has the monitoring
+// plugins' own (report.CheckOK … report.CheckUnknown).
 const (
 	ExitOK    = 0 // success; validate PASS
 	ExitFail  = 1 // the verdict is FAIL (or an alert is CRIT)
@@ -40,6 +41,7 @@ var commands = []*Command{
 	agentCommand,
 	validateCommand,
 	benchCommand,
+	checkCommand,
 }
 
 // version is set at build time with
@@ -114,7 +116,8 @@ func writeUsage(w io.Writer) {
 	_ = tw.Flush()
 	b.WriteString("\nEvery subcommand takes --redis URL (default $REDIS_URL, else " +
 		"redis://127.0.0.1:6379), --password-file FILE and --log FILE.\n")
-	b.WriteString("Exit codes: 0 OK/PASS, 1 FAIL/CRIT, 2 usage, configuration or connection error.\n")
+	b.WriteString("Exit codes: 0 OK/PASS, 1 FAIL/CRIT, 2 usage, configuration or connection error;\n" +
+		"check's own: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.\n")
 	_, _ = io.WriteString(w, b.String())
 }
 

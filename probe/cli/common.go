@@ -52,9 +52,13 @@ func (e *Env) Secret(s string) { e.secrets.add(s) }
 // Errorf prints one line "bridgescope: <msg>" on stderr: newlines in the
 // message are folded, secrets replaced.
 func (e *Env) Errorf(format string, args ...any) {
-	msg := strings.Join(strings.Fields(strings.ReplaceAll(fmt.Sprintf(format, args...), "\n", "; ")), " ")
-	msg = flagNames.Replace(msg)
-	_, _ = fmt.Fprintf(e.Stderr, "bridgescope: %s\n", msg) // nowhere left to report a failed write
+	_, _ = fmt.Fprintf(e.Stderr, "bridgescope: %s\n", errorLine(fmt.Sprintf(format, args...))) // nowhere left to report a failed write
+}
+
+// errorLine folds msg to one line and names the flags in it, as Errorf
+// prints it.
+func errorLine(msg string) string {
+	return flagNames.Replace(strings.Join(strings.Fields(strings.ReplaceAll(msg, "\n", "; ")), " "))
 }
 
 // Fail prints err as Errorf does, reduced to its cause (userError), and

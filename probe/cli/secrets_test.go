@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/bridgescope/bridgescope/bridge/bridgetest"
+	"github.com/bridgescope/bridgescope/metrics/report"
 )
 
 // TestPasswordNeverShows is issue 5's guarantee: every subcommand, run as
@@ -82,6 +83,9 @@ func successRuns(s pwSource) []secretRun {
 		run("agent", []int{ExitOK}, append(shown, "acking probes"), scrapeAt(time.Second, true), "agent", "--channels", ch+"w",
 			"--publish-rate", "20", "--log", "agent.log", "--metrics-addr", "127.0.0.1:0"),
 		run("bench --json", []int{ExitOK}, shown, nil, "bench", "--rates", "300", "--duration", "1s", "--instances", "2", "--json"),
+		// No instance answers on its channel: WARNING; the URL is in the JSON.
+		run("check --format json", []int{report.CheckWarning}, shown, nil, "check", "--format", "json", "--channels", ch+"c",
+			"--late-after", "200ms", "--duration", "1s", "--log", "check.log"),
 	}
 }
 
@@ -152,6 +156,17 @@ func failureRuns(t *testing.T, addr, oddFile string) []secretRun {
 	}
 	for i := range runs {
 		runs[i].codes = []int{ExitUsage}
+	}
+	for _, c := range cases { // check says UNKNOWN, on stdout, as a plugin does
+		want := c.want
+		if want == "bridgescope: " { // the prefix of stderr's line, which nagios does not write
+			want = "UNKNOWN"
+		}
+		for _, format := range []string{"nagios", "json"} {
+			runs = append(runs, secretRun{name: "check --format " + format + ": " + c.name,
+				args:  append(append([]string{"check", "--format", format}, c.conn...), "--duration", "1s", "--late-after", "200ms"),
+				codes: []int{report.CheckUnknown}, want: []string{want}})
+		}
 	}
 	return runs
 }

@@ -38,8 +38,10 @@ probes; every publisher on the channels is also watched passively.
 
 Without a terminal, or with --headless, prints one summary line a second
 and the final state at the end (--duration or Ctrl-C): text, --json or
---markdown. Exits 1 when an alert is CRIT at the end, 2 on usage or
-connection errors, else 0.
+--markdown. --json-stream (or --ndjson) prints the whole state as one JSON
+line a second instead, the final state last, for jq and log shippers.
+Exits 1 when an alert is CRIT at the end, 2 on usage or connection errors,
+else 0.
 `
 
 // watchFlags are shared by watch and demo.
@@ -55,6 +57,7 @@ type watchFlags struct {
 	headless      bool
 	duration      time.Duration
 	json          bool
+	jsonStream    bool
 	markdown      bool
 	snapshotDir   string
 	th            metrics.Thresholds
@@ -81,6 +84,8 @@ func (f *watchFlags) register(fs *flag.FlagSet, withConn bool) {
 	durationVar(fs, &f.duration, "duration", 0, "stop after this long (default: until Ctrl-C or q)")
 	fs.BoolVar(&f.json, "json", false, "headless: print the final state as one JSON object on stdout")
 	fs.BoolVar(&f.markdown, "markdown", false, "headless: print the final state as Markdown on stdout")
+	fs.BoolVar(&f.jsonStream, "json-stream", false, "headless: print the state as one JSON line a second on stdout (NDJSON), the final state last")
+	fs.BoolVar(&f.jsonStream, "ndjson", false, "the same as --json-stream")
 	fs.StringVar(&f.snapshotDir, "snapshot-dir", tui.DefaultSnapshotDir, "where the 's' key writes snapshots")
 	fs.BoolVar(&f.baseline, "baseline", false, "run a raw-Redis lane beside the probes (plain PUBLISH/SUBSCRIBE on a private channel,\nat the probe rate): raw latency shows next to the bridge's")
 	f.promAddr.register(fs)
@@ -92,8 +97,8 @@ func (f *watchFlags) register(fs *flag.FlagSet, withConn bool) {
 
 func (f *watchFlags) check() error {
 	var errs []error
-	if f.json && f.markdown {
-		errs = append(errs, errors.New("--json and --markdown exclude each other"))
+	if n := countTrue(f.json, f.markdown, f.jsonStream); n > 1 {
+		errs = append(errs, errors.New("--json, --markdown and --json-stream exclude each other"))
 	}
 	if f.duration < 0 {
 		errs = append(errs, fmt.Errorf("--duration must not be negative, got %v", f.duration))
@@ -116,6 +121,16 @@ func (f *watchFlags) check() error {
 		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
+}
+
+func countTrue(bs ...bool) int {
+	n := 0
+	for _, b := range bs {
+		if b {
+			n++
+		}
+	}
+	return n
 }
 
 // splitList splits a comma-separated flag, dropping empty items.
@@ -152,7 +167,7 @@ func runWatch(ctx context.Context, env *Env, args []string) int {
 // observe runs an observer with the flags' settings and shows it: the
 // dashboard on a terminal, else headless.
 func (f *watchFlags) observe(ctx context.Context, env *Env, oc probe.ObserverConfig) int {
-	headless := f.headless || f.json || f.markdown || !isTerminal(os.Stdout) || !stdinIsTerminal(env)
+	headless := f.headless || f.json || f.markdown || f.jsonStream || !isTerminal(os.Stdout) || !stdinIsTerminal(env)
 	var logTo io.Writer
 	held := newProgress(env.Stderr, false, false) // holds log lines until connected
 	if headless {
@@ -213,11 +228,21 @@ func stdinIsTerminal(env *Env) bool {
 }
 
 // headlessLoop prints a summary line a second (on stderr when stdout must
-// hold only the final JSON or Markdown), then the final state.
+// hold only the final JSON or Markdown), or with --json-stream the state as
+// a JSON line, then the final state.
 func (f *watchFlags) headlessLoop(ctx context.Context, env *Env, o *probe.Observer) int {
 	lines := env.Stdout
 	if f.json || f.markdown {
 		lines = env.Stderr
+	}
+	line := func(s metrics.Snapshot) report.Reporter {
+		return func(w io.Writer) error {
+			_, err := fmt.Fprintln(w, report.WatchLine(s))
+			return err
+		}
+	}
+	if f.jsonStream {
+		line = report.WatchJSONLine
 	}
 	t := time.NewTicker(time.Second)
 	defer t.Stop()
@@ -226,7 +251,7 @@ func (f *watchFlags) headlessLoop(ctx context.Context, env *Env, o *probe.Observ
 		case <-ctx.Done():
 			done = true
 		case <-t.C:
-			if _, err := fmt.Fprintln(lines, report.WatchLine(o.Snapshot())); err != nil {
+			if err := line(o.Snapshot())(lines); err != nil {
 				return env.Fail(ExitUsage, fmt.Errorf("write output: %w", err))
 			}
 		}
@@ -238,6 +263,8 @@ func (f *watchFlags) headlessLoop(ctx context.Context, env *Env, o *probe.Observ
 		out = report.WatchJSON(final)
 	case f.markdown:
 		out = report.WatchMarkdown(final)
+	case f.jsonStream:
+		out = report.WatchJSONLine(final)
 	}
 	if err := out(env.Stdout); err != nil {
 		return env.Fail(ExitUsage, fmt.Errorf("write report: %w", err))
