@@ -92,6 +92,11 @@ type Registry struct {
 	// pairSubjects are the pair_delivery rule's subjects judged at the last
 	// tick: one that is gone is forgotten by the engine.
 	pairSubjects map[string]bool
+	// passive are the subscribers that do not cooperate, by PassiveID;
+	// subPoll is the last reading of CLIENT LIST and NUMSUB, at subAt.
+	passive map[string]*passiveSub
+	subPoll SubscriberPoll
+	subAt   time.Time
 
 	all     *rttWindow
 	scratch *Histogram
@@ -157,6 +162,7 @@ func (r *Registry) clear() {
 	r.sources = make(map[string]*source)
 	r.itab, r.stab = newLRU(maxRows), newLRU(maxRows)
 	r.pairs, r.ptab, r.pairSubjects = make(map[string]*pair), newLRU(maxPairs), make(map[string]bool)
+	r.passive = make(map[string]*passiveSub)
 	r.all = newRTTWindow()
 	r.scratch = NewCoarseHistogram()
 	r.malformed = 0

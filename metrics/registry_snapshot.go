@@ -84,6 +84,10 @@ func (r *Registry) Snapshot(now time.Time) Snapshot {
 		r.oneWayRow(r.instances[id], &row, s.Matrix, now)
 		s.Instances = append(s.Instances, row)
 	}
+	for _, id := range slices.Sorted(maps.Keys(r.passive)) {
+		s.Instances = append(s.Instances, r.passiveRow(id, r.passive[id], now))
+	}
+	s.Subscribers, s.SubscriberCounts = r.subscriberRows()
 	if s.Blind != "" {
 		markUnknown(&s)
 	}
@@ -162,6 +166,7 @@ func (r *Registry) evaluate(now time.Time) {
 	e.Observe(now, "collision", "", recent)
 	e.Observe(now, "observer_stalled", "", r.sight.stalledFor(now))
 	r.evaluatePairs(now)
+	r.evaluateSubscribers(now)
 	if r.sight.blind() {
 		for id := range r.instances {
 			e.SkipSubject(id) // held: neither raised nor cleared by what we could not see

@@ -42,6 +42,26 @@ func (t Thresholds) Rules() []Rule {
 	hold := t.Hold.Std()
 	none := math.NaN()
 	warnUs, critUs := durationUs(t.P99Warn.Std()), durationUs(t.P99Crit.Std())
+	return append(t.builtinRules(hold, none, warnUs, critUs), t.subscriberRules(hold)...)
+}
+
+// subscriberRules are --expect-subscribers' rules: fewer than expected is
+// WARN, none CRIT, both after Hold.
+func (t Thresholds) subscriberRules(hold time.Duration) []Rule {
+	var out []Rule
+	rule := func(name string, n int) Rule {
+		return Rule{Name: name, Warn: float64(n), Crit: 1, Hold: hold, Describe: describeCount}
+	}
+	if n := t.ExpectSubscribers.Total; n > 0 {
+		out = append(out, rule("subscribers", n))
+	}
+	for _, c := range t.ExpectSubscribers.PerChannel {
+		out = append(out, rule("subscribers:"+c.Channel, c.Min))
+	}
+	return out
+}
+
+func (t Thresholds) builtinRules(hold time.Duration, none, warnUs, critUs float64) []Rule {
 	return []Rule{
 		{Name: "delivery", Warn: float64(t.DeliveryWarn), Crit: float64(t.DeliveryCrit),
 			Hold: hold, Hysteresis: 1, Unit: "%", Describe: FormatPercent},

@@ -33,6 +33,12 @@ type Snapshot struct {
 	// (cooperating or not) and every cooperating receiver that reports its
 	// streams, per channel. See MatrixRow.
 	Matrix []MatrixRow `json:"matrix"`
+	// Subscribers are the connections subscribed on every node (CLIENT
+	// LIST TYPE pubsub), the observer's own left out; SubscriberCounts the
+	// watched channels' PUBSUB NUMSUB. Where CLIENT LIST is refused only
+	// the counts are known (Info or Notes say why).
+	Subscribers      []SubscriberRow      `json:"subscribers"`
+	SubscriberCounts []ChannelSubscribers `json:"subscriberCounts,omitempty"`
 
 	Alerts  []Alert       `json:"alerts"`  // active (level > OK), worst first
 	History []AlertChange `json:"history"` // recent state changes, newest first
@@ -176,7 +182,12 @@ type Bucket struct {
 type InstanceRow struct {
 	ID   string `json:"id"`
 	Boot string `json:"boot"`
-	Role string `json:"role"` // "agent", "publisher", "subscriber", "bridge"
+	Role string `json:"role"` // "agent", "publisher", "subscriber", "bridge"; PassiveRole
+	// Passive marks a subscriber that does not cooperate (CLIENT LIST):
+	// its delivery and latency are unknown, its output buffer and idle
+	// time (IdleS, since its last command) known.
+	Passive bool  `json:"passive,omitempty"`
+	IdleS   int64 `json:"idleS,omitempty"`
 
 	Delivery    float64 `json:"delivery"` // percent of probes acked, whole session
 	Delivery10s float64 `json:"delivery10s"`
