@@ -190,15 +190,20 @@ func (r *Registry) evaluatePairs(now time.Time) {
 }
 
 // oneWayRow fills in an instance's one-way latency of ordinary events: raw
-// from its own reports' histograms, and corrected by combining its pairs'
-// corrected figures (the raw histogram mixes senders whose clocks differ,
-// so only the pairs can be corrected).
+// from its own reports' histograms, and corrected. The raw histogram mixes
+// senders, whose clocks may differ: when every sender's skew against this
+// instance is known and they agree (within the uncertainty, or
+// skewTolerance) the raw figures shift by their mean, which keeps the
+// histogram's precision; otherwise the pairs' corrected figures combine
+// (OneWay: an upper bound).
 func (r *Registry) oneWayRow(in *instance, row *InstanceRow, rows []MatrixRow, now time.Time) {
 	sec := now.Unix()
 	row.OneWay = OneWayWindows{W10s: in.oneWay.window(sec, windowSecs), W1m: in.oneWay.window(sec, chartSecs), Session: oneWayOf(in.oneWaySess)}
 	row.OneWayCorrected = OneWayWindows{}
 	row.OneWayUncertaintyUs = math.NaN()
 	known, unknown := 0, 0
+	var pairs OneWayWindows
+	lo, hi, wsum, n := math.Inf(1), math.Inf(-1), 0.0, 0.0
 	for i := range rows {
 		m := &rows[i]
 		if m.To != in.id || m.Latency.Raw1m.Count == 0 {
@@ -209,22 +214,31 @@ func (r *Registry) oneWayRow(in *instance, row *InstanceRow, rows []MatrixRow, n
 			continue
 		}
 		known++
-		row.OneWayCorrected.W10s.merge(m.Latency.Corrected10s)
-		row.OneWayCorrected.W1m.merge(m.Latency.Corrected1m)
+		pairs.W10s.merge(m.Latency.Corrected10s)
+		pairs.W1m.merge(m.Latency.Corrected1m)
 		row.OneWaySkewed = row.OneWaySkewed || m.Latency.Skewed
-		if u := m.Latency.UncertaintyUs; !math.IsNaN(u) {
-			row.OneWayUncertaintyUs = max(u, orZero(row.OneWayUncertaintyUs))
-		}
+		row.OneWayUncertaintyUs = max(m.Latency.UncertaintyUs, orZero(row.OneWayUncertaintyUs))
+		k := m.Latency.ClockSkewUs
+		lo, hi = min(lo, k), max(hi, k)
+		c := float64(m.Latency.Raw1m.Count)
+		wsum, n = wsum+k*c, n+c
 	}
 	switch {
 	case known == 0 && unknown == 0:
 		row.OneWayCorrection = "no pairs with latency yet"
 	case unknown == 0:
 		row.OneWayCorrection = "corrected"
+		row.OneWayCorrected = pairs
+		if hi-lo <= max(orZero(row.OneWayUncertaintyUs), skewTolerance) {
+			mean := wsum / n
+			row.OneWayCorrected = OneWayWindows{W10s: row.OneWay.W10s.shifted(mean), W1m: row.OneWay.W1m.shifted(mean),
+				Session: row.OneWay.Session.shifted(mean)}
+		}
 	case known == 0:
 		row.OneWayCorrection = "unknown: no sender's clock estimated"
 	default:
 		row.OneWayCorrection = "partly: senders whose clocks are not estimated are left out"
+		row.OneWayCorrected = pairs
 	}
 }
 

@@ -257,7 +257,8 @@ type InstanceRow struct {
 // OneWayWindows are one-way latency figures over the table's windows. The
 // 10 s and 1 min ones combine per-second figures as OneWay says (an upper
 // bound); the session's, where kept, comes from a merged histogram (exact
-// to 1 %); the corrected figures have no session window.
+// to 1 %); the corrected figures have a session window only when they are
+// the raw ones shifted (every sender's clock known, all agreeing).
 type OneWayWindows struct {
 	W10s    OneWay `json:"10s"`
 	W1m     OneWay `json:"1m"`

@@ -75,8 +75,12 @@ func (r *Registry) Subscribers(p SubscriberPoll, now time.Time) {
 		return
 	}
 	seen := make(map[string]bool, len(p.Rows))
+	matched := make(map[string]bool)
 	over := 0
 	for _, s := range p.Rows {
+		if s.Instance != "" {
+			matched[s.Addr] = true
+		}
 		if in := r.instances[s.Instance]; in != nil && p.Limit > 0 {
 			in.omemPct = max(in.omemPct*boolF(in.omemAt.Equal(now)), 100*float64(s.OmemBytes)/float64(p.Limit))
 			in.omemAt = now
@@ -101,13 +105,18 @@ func (r *Registry) Subscribers(p SubscriberPoll, now time.Time) {
 		}
 	}
 	for _, id := range slices.Sorted(maps.Keys(r.passive)) {
-		if !seen[id] {
-			lvl := r.engine.Level(id)
-			delete(r.passive, id)
-			r.engine.Forget(id)
-			r.engine.Record(AlertChange{At: now, Rule: "unsubscribed", Instance: id, From: lvl, To: lvl,
-				Note: "passive subscriber gone from CLIENT LIST: disconnected or unsubscribed"})
+		if seen[id] {
+			continue
 		}
+		lvl := r.engine.Level(id)
+		addr := r.passive[id].row.Addr
+		delete(r.passive, id)
+		r.engine.Forget(id)
+		if matched[addr] {
+			continue // the same connection, now known as a cooperating instance's: nothing went
+		}
+		r.engine.Record(AlertChange{At: now, Rule: "unsubscribed", Instance: id, From: lvl, To: lvl,
+			Note: "passive subscriber gone from CLIENT LIST: disconnected or unsubscribed"})
 	}
 	setText(r.notes, "passive", "")
 	if over > 0 {

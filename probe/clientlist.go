@@ -26,11 +26,15 @@ const (
 	// observer's own, not a subscriber's.
 	baselineID          = "bridgescope-baseline"
 	clientListCmdBudget = 2 * time.Second
+	// firstPoll waits for the agents' first stats reports (each sends one
+	// at once, then every second) so that their connections are matched
+	// at the first poll, not listed as passive for one.
+	firstPoll = 1500 * time.Millisecond
 )
 
 func (o *Observer) bufferLoop(ctx context.Context) {
 	defer o.wg.Done()
-	wait := time.Duration(0)
+	wait := min(firstPoll, o.cfg.BufferPoll)
 	for {
 		if !sleepCtx(ctx, wait) {
 			return

@@ -53,7 +53,7 @@ var columnDocs = []columnDoc{
 	{"SEEN", "time since it last spoke", "silent"},
 	{"STATE", "its worst rule's level; ↘ 4s: the value is back, the level falls in 4 s; ?: observer blind, not judged", ""},
 	{"≈ raw 1 hop", "plain Redis PUBLISH to SUBSCRIBE, last 10 s (--baseline); its losses: detail view", ""},
-	{"sub?", "ROLE of a passive subscriber (CLIENT LIST): a connection of no cooperating instance; delivery unknown, output buffer known", "output_buffer"},
+	{"sub?", "ROLE (and DELIV) of a passive subscriber (CLIENT LIST): a connection of no cooperating instance; delivery unknown, output buffer known", "output_buffer"},
 }
 
 // matrixDocs explain the matrix view (m).

@@ -158,7 +158,7 @@ func (p matrixPanel) view(s *metrics.Snapshot, st *themes.Styles, w, h int) stri
 	hdr := fit(st.Muted.Render("from╲to"), labelW)
 	for _, to := range g.receivers[c0:min(c0+cols, len(g.receivers))] {
 		if to == p.to { // the cursor's column, marked without colour too
-			hdr += st.Accent.Render("▾" + fitLeft(tail(to, matrixCellW-1), matrixCellW-1))
+			hdr += st.Accent.Render(fitLeft("▾"+tail(to, matrixCellW-1), matrixCellW))
 			continue
 		}
 		hdr += st.TableHeader.Render(fitLeft(tail(to, matrixCellW-1), matrixCellW))
