@@ -212,3 +212,39 @@ func TestMatrixBounds(t *testing.T) {
 		t.Error("globMatch disagrees with Redis's glob")
 	}
 }
+
+// TestMatrixTableCaps drives every table of the matrix past its cap: the
+// pair table (unproven pairs make room for new ones, counted), a
+// receiver's remembered streams, and the channels kept per source and per
+// instance.
+func TestMatrixTableCaps(t *testing.T) {
+	s := newSim()
+	receivers := maxPairs/maxPairsPerReceiver + 1
+	for k := range maxPairsPerReceiver/64 + 1 {
+		for rcv := range receivers {
+			rep := InstanceReport{Role: "agent", State: "connected", Matrix: true}
+			for i := range 64 {
+				rep.Streams = append(rep.Streams, StreamCount{Source: fmt.Sprintf("src-%d-%d", k, i), Boot: "b", Channel: "c", MaxSeq: 1, Received: 1})
+			}
+			s.r.Report(fmt.Sprintf("rcv-%d", rcv), "boot", rep, s.now)
+		}
+		s.now = s.now.Add(time.Second)
+	}
+	snap := s.snap(s.now)
+	if n := len(snap.Matrix); n != maxPairs || snap.Tables.Pairs.Evicted == 0 {
+		t.Errorf("%d pairs (cap %d), %d evicted", n, maxPairs, snap.Tables.Pairs.Evicted)
+	}
+	if n := len(s.r.instances["rcv-0"].rx.streams); n > maxReceiverStreams {
+		t.Errorf("%d streams remembered for one receiver, cap %d", n, maxReceiverStreams)
+	}
+	var chans []ChannelCount
+	for i := range maxRowChannels + 5 {
+		ch := fmt.Sprintf("ch-%d", i)
+		chans = append(chans, ChannelCount{Channel: ch, Published: 1})
+		s.r.Event(SourceEvent{Source: "wide", Boot: "b", Channel: ch, Seq: 1, HasSeq: true}, s.now)
+	}
+	s.r.Report("wide", "b", InstanceReport{Role: "agent", PublishedChannels: chans}, s.now)
+	if n, m := len(s.r.sources["wide"].chans), len(s.r.instances["wide"].pub); n != maxRowChannels || m != maxRowChannels {
+		t.Errorf("channels kept: %d of a source, %d of an instance; cap %d", n, m, maxRowChannels)
+	}
+}

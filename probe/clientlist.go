@@ -111,7 +111,11 @@ func (o *Observer) clientLists(ctx context.Context) (map[string]string, error) {
 		if err != nil {
 			return err
 		}
-		out[c.Options().Addr] = v
+		node := c.Options().Addr
+		if sh := o.b.Stats().Shards; len(sh) == 1 && sh[0].Addr != "" {
+			node = sh[0].Addr // behind Sentinel: the master the subscription is on, not the client's name for it
+		}
+		out[node] = v
 		return nil
 	}
 	switch c := o.b.Redis().(type) {
