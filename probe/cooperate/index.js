@@ -59,8 +59,10 @@ function cooperate(opts) {
     return msg;
   }
 
+  // send publishes on the control channel; it resolves false on an error
+  // (counted, and handed to onError), never rejects.
   function send(type, dataJSON) {
-    return pub.publish(ctl, envelope(type, dataJSON)).catch((err) => { c.errors++; onError(err); });
+    return pub.publish(ctl, envelope(type, dataJSON)).then(() => true, (err) => { c.errors++; onError(err); return false; });
   }
 
   // signedOK checks a probe's signature when there is a key.
@@ -113,7 +115,7 @@ function cooperate(opts) {
     if (env.type === WIRE.probe) {
       if (stopped || !signedOK(payload)) return;
       const probe = { source, boot: String(env.boot || ''), seq: Number(env.seq) || 0, channel };
-      send(WIRE.ack, `{"probe":${JSON.stringify(probe)},"recvNs":${recvNs}}`).then(() => { c.acks++; });
+      send(WIRE.ack, `{"probe":${JSON.stringify(probe)},"recvNs":${recvNs}}`).then((ok) => { if (ok) c.acks++; });
       return;
     }
     if (env.type.startsWith('bridgescope.')) return; // other control traffic
