@@ -111,6 +111,16 @@ type Config struct {
 	// StreamBatch is XREAD's COUNT: the most entries of one stream read per round
 	// trip. Default 512 (DefaultStreamBatch).
 	StreamBatch int64
+
+	// TestDrop, TESTING ONLY, discards every message whose source it returns
+	// true for, before any accounting, as if Redis had never delivered it:
+	// the loss of one path (sender → this instance), for tests of the
+	// delivery matrix. Never set on a production path.
+	TestDrop func(source string) bool
+	// TestClockOffset, TESTING ONLY, shifts this bridge's clock: every send
+	// time it stamps and every receive time it records. It stands for a
+	// machine whose clock is off, for tests of the clock-offset correction.
+	TestClockOffset time.Duration
 }
 
 // withDefaults returns a copy of c with every zero field set to its default.

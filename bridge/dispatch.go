@@ -48,8 +48,12 @@ func handlersFor(ev Event, ordinary []Handler, routes []route) []Handler {
 // to deliver, or the reason it was refused, or ok=false for a message that
 // is accounted for but not delivered (our own echo, a dropped duplicate).
 func (b *Bridge) accept(raw rawMsg) (ev Event, mal *Malformed, ok bool) {
+	raw.recvNs += int64(b.cfg.TestClockOffset)
 	now := time.Unix(0, raw.recvNs)
 	env, reason, signed := b.check(raw, now.UnixMilli())
+	if reason == "" && b.cfg.TestDrop != nil && b.cfg.TestDrop(env.Source) {
+		return Event{}, nil, false // as if Redis had never delivered it
+	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if reason != "" {
@@ -73,7 +77,7 @@ func (b *Bridge) accept(raw rawMsg) (ev Event, mal *Malformed, ok bool) {
 		if signed {
 			tr = b.signedTracker // out of reach of a flood of unsigned streams
 		}
-		ev.Seq = tr.observe(StreamKey{env.Source, env.Boot, raw.channel}, env.Seq, now)
+		ev.Seq = tr.observe(StreamKey{env.Source, env.Boot, raw.channel}, env.Seq, now, env.IsControl())
 		if ev.Seq.Dup {
 			b.c.duplicates++
 			if !b.cfg.DeliverDuplicates {

@@ -106,7 +106,7 @@ func (b *Bridge) PublishTracked(ctx context.Context, channel, typ string, data a
 	if err != nil {
 		return Envelope{}, err
 	}
-	now := time.Now()
+	now := time.Now().Add(b.cfg.TestClockOffset)
 	env := Envelope{
 		Type: typ, Data: raw, Timestamp: now.UnixMilli(), Source: b.cfg.InstanceID,
 		Boot: b.boot, SentNs: now.UnixNano(),

@@ -38,6 +38,7 @@ type stream struct {
 	gaps     uint64 // seqs currently missing
 	dups     uint64
 	late     uint64
+	control  uint64 // control messages (probes on a data channel) among received
 	lastSeen time.Time
 }
 

@@ -34,12 +34,15 @@ func newSeqTracker(limit int) *seqTracker {
 // maxProven is the proven list's share of the table.
 func (t *seqTracker) maxProven() int { return t.limit - t.limit/4 }
 
-func (t *seqTracker) observe(k StreamKey, seq uint64, now time.Time) SeqVerdict {
+func (t *seqTracker) observe(k StreamKey, seq uint64, now time.Time, control bool) SeqVerdict {
 	s := t.streams[k]
 	if s == nil {
 		s = t.admit(k)
 	}
 	v := s.observe(seq, now)
+	if control && !v.Dup {
+		s.control++
+	}
 	switch {
 	case s.proven:
 		t.proven.moveToFront(s)

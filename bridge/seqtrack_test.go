@@ -12,7 +12,7 @@ func TestSeqTracker(t *testing.T) {
 	now := time.Now()
 	var gaps, dups, late uint64
 	for _, seq := range []uint64{1, 2, 3, 6, 4, 4, 7, 7, 2000, 1500} {
-		v := tr.observe(k, seq, now)
+		v := tr.observe(k, seq, now, false)
 		gaps += v.Gap
 		if v.Dup {
 			dups++
@@ -30,14 +30,14 @@ func TestSeqTracker(t *testing.T) {
 		t.Errorf("outstanding gaps %d received %d, want 1992 8", s.gaps, s.received)
 	}
 	// Far behind the window: cannot be told apart, never counted twice.
-	if v := tr.observe(k, 5, now); !v.Dup {
+	if v := tr.observe(k, 5, now, false); !v.Dup {
 		t.Errorf("seq 5 far behind the window: %+v, want Dup", v)
 	}
 }
 
 func TestSeqTrackerJoinMidStream(t *testing.T) {
 	tr := newSeqTracker(maxStreams)
-	if v := tr.observe(StreamKey{"a", "b", "c"}, 500, time.Now()); v.Gap != 0 {
+	if v := tr.observe(StreamKey{"a", "b", "c"}, 500, time.Now(), false); v.Gap != 0 {
 		t.Errorf("first seq seen counted %d lost; what came before we joined is not ours to count", v.Gap)
 	}
 }
@@ -46,7 +46,7 @@ func TestSeqTrackerBounded(t *testing.T) {
 	tr := newSeqTracker(maxStreams)
 	base := time.Now()
 	for i := 0; i < maxStreams+10; i++ {
-		tr.observe(StreamKey{Source: string(rune('a' + i%26)), Boot: time.Duration(i).String()}, 1, base.Add(time.Duration(i)))
+		tr.observe(StreamKey{Source: string(rune('a' + i%26)), Boot: time.Duration(i).String()}, 1, base.Add(time.Duration(i)), false)
 	}
 	if len(tr.streams) != maxStreams {
 		t.Errorf("%d streams kept, want the bound %d", len(tr.streams), maxStreams)
@@ -82,13 +82,13 @@ func TestSeqTrackerFloodKeepsProvenStreams(t *testing.T) {
 	real := []StreamKey{{"ws", "b1", "bridge:events"}, {"ws", "b1", "bridge:trades"}, {"bot", "b2", "bridge:events"}}
 	for _, k := range real {
 		for seq := uint64(1); seq <= provenRun; seq++ {
-			tr.observe(k, seq, now)
+			tr.observe(k, seq, now, false)
 		}
-		tr.observe(k, provenRun+2, now) // one lost: a gap the flood must not erase
+		tr.observe(k, provenRun+2, now, false) // one lost: a gap the flood must not erase
 	}
 	flood := 10 * maxStreams
 	for i := range flood {
-		tr.observe(StreamKey{Source: "forged-" + strconv.Itoa(i), Boot: "x", Channel: "bridge:events"}, 1, now)
+		tr.observe(StreamKey{Source: "forged-" + strconv.Itoa(i), Boot: "x", Channel: "bridge:events"}, 1, now, false)
 	}
 	checkLists(t, tr)
 	if len(tr.streams) != maxStreams {
@@ -115,7 +115,7 @@ func TestSeqTrackerProvenShare(t *testing.T) {
 	for i := range limit {
 		k := StreamKey{Source: strconv.Itoa(i)}
 		for seq := uint64(1); seq <= provenRun; seq++ {
-			tr.observe(k, seq, now)
+			tr.observe(k, seq, now, false)
 		}
 	}
 	checkLists(t, tr)
@@ -123,7 +123,7 @@ func TestSeqTrackerProvenShare(t *testing.T) {
 		t.Errorf("%d proven, want the share %d", tr.nProven, tr.maxProven())
 	}
 	// The oldest were demoted, so they go first.
-	tr.observe(StreamKey{Source: "new"}, 1, now)
+	tr.observe(StreamKey{Source: "new"}, 1, now, false)
 	checkLists(t, tr)
 	if _, ok := tr.streams[StreamKey{Source: "0"}]; ok {
 		t.Errorf("the least recently proven stream survived; probation was %d long", limit-tr.nProven)
@@ -151,11 +151,11 @@ func TestSeqTrackerEvictionIsO1(t *testing.T) {
 			tr := newSeqTracker(limit)
 			now := time.Now()
 			for i := range 2 * limit { // full before the clock starts
-				tr.observe(keys[i%len(keys)], 1, now)
+				tr.observe(keys[i%len(keys)], 1, now, false)
 			}
 			i := 0
 			for b.Loop() {
-				tr.observe(keys[i%len(keys)], 1, now)
+				tr.observe(keys[i%len(keys)], 1, now, false)
 				i++
 			}
 		})
@@ -186,7 +186,7 @@ func TestSeqTrackerNewStreamAllocatesNothing(t *testing.T) {
 	}
 	now := time.Now()
 	i := 0
-	next := func() { tr.observe(keys[i%len(keys)], 1, now); i++ }
+	next := func() { tr.observe(keys[i%len(keys)], 1, now, false); i++ }
 	for range 128 {
 		next()
 	}

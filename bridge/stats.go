@@ -81,7 +81,10 @@ type StreamStats struct {
 	Gaps       uint64
 	Duplicates uint64
 	Late       uint64
-	LastSeen   time.Time
+	// Control counts the control messages among Received: probes travel on
+	// data channels, so a stream of them is an observer's, not a publisher's.
+	Control  uint64
+	LastSeen time.Time
 }
 
 // counters is the mutable side of Stats, guarded by Bridge.mu.
@@ -163,7 +166,7 @@ func (b *Bridge) Stats() Stats {
 			s.Gaps += st.gaps
 			s.Streams = append(s.Streams, StreamStats{
 				StreamKey: k, MaxSeq: st.max, Received: st.received, Gaps: st.gaps,
-				Duplicates: st.dups, Late: st.late, LastSeen: st.lastSeen,
+				Duplicates: st.dups, Late: st.late, Control: st.control, LastSeen: st.lastSeen,
 			})
 		}
 	}

@@ -38,6 +38,16 @@ type instance struct {
 	offsetN      int
 	omemPct      float64 // output buffer, percent of the limit; see Registry.OutputBuffer
 	omemAt       time.Time
+
+	// The delivery matrix: what it reported receiving, per stream (rx), and
+	// publishing, per channel (pub); npairs counts its pairs as receiver.
+	rx     *receiver
+	pub    map[string]*sent
+	npairs int
+	// oneWay is the one-way latency of its ordinary events per second
+	// (raw), oneWaySess the session's, from its reports' histograms.
+	oneWay     owRing
+	oneWaySess *Histogram
 }
 
 func newInstance(id string, now time.Time) *instance {
@@ -172,6 +182,8 @@ func (in *instance) report(boot string, rep InstanceReport, now time.Time) repor
 	in.cum.Reconnects = satAdd(in.cum.Reconnects, rep.Reconnects-prev.Reconnects)
 	in.cum.Drops = satAdd(in.cum.Drops, rep.Drops-prev.Drops)
 	in.cum.Malformed = satAdd(in.cum.Malformed, rep.Malformed-prev.Malformed)
+	in.cum.Received = satAdd(in.cum.Received, rep.Received-prev.Received)
+	in.cum.Published = satAdd(in.cum.Published, rep.Published-prev.Published)
 	return reportCounted
 }
 
@@ -181,7 +193,8 @@ func delta(cur, old uint64) int64 { return int64(min(cur-old, maxCount)) }
 // backwards reports whether any counter of rep is below prev's.
 func backwards(rep, prev InstanceReport) bool {
 	return rep.SelfReceived < prev.SelfReceived || rep.Collisions < prev.Collisions || rep.Errors < prev.Errors ||
-		rep.Reconnects < prev.Reconnects || rep.Drops < prev.Drops || rep.Malformed < prev.Malformed
+		rep.Reconnects < prev.Reconnects || rep.Drops < prev.Drops || rep.Malformed < prev.Malformed ||
+		rep.Received < prev.Received || rep.Published < prev.Published
 }
 
 // maxCount is the largest count the observer keeps: 2^53, the largest
@@ -206,6 +219,9 @@ func (in *instance) prevReport(boot string) (InstanceReport, bool) {
 }
 
 func (in *instance) setPrev(boot string, rep InstanceReport) {
+	// Only the totals are compared with the next report: the per-stream part
+	// is kept, once, in rx.
+	rep.Latency, rep.Channels, rep.PublishedChannels, rep.Streams, rep.Other = nil, nil, nil, nil, nil
 	for i := range in.prev {
 		if in.prev[i].boot == boot {
 			in.prev[i].rep = rep
@@ -254,6 +270,7 @@ func (in *instance) observeOffset(us float64) {
 
 // source is the registry's passive record of one publisher.
 type source struct {
+	chans                        map[string]*srcChan // per channel: its seq as seen here
 	id                           string
 	events, gaps, dups, reorders int64
 	malformed                    int64
@@ -306,6 +323,9 @@ func (s *source) observe(ev SourceEvent, now time.Time) (proved bool) {
 		s.oneWay.Record(ev.OneWay)
 		s.tsOnly = ev.FromTimestamp
 	}
+	if ev.Seq > 0 {
+		s.noteSeq(ev)
+	}
 	if _, known := s.boots[ev.Boot]; ev.Boot != "" && (known || len(s.boots) < maxSourceBoots) {
 		s.boots[ev.Boot] = now
 	}
@@ -328,4 +348,41 @@ func satInc(n, d int64) int64 {
 		return maxCount
 	}
 	return n + d
+}
+
+// srcChan is a publisher's stream on one channel as the observer sees it:
+// total counts up the seq's advances over every boot, so it says how many
+// events were published there since the observer first saw it.
+type srcChan struct {
+	boot       string
+	max, total uint64
+}
+
+// noteSeq follows the source's seq on ev's channel, for receivers that never
+// heard it (Registry.matrixUnheard).
+func (s *source) noteSeq(ev SourceEvent) {
+	if s.chans == nil {
+		s.chans = make(map[string]*srcChan, 1)
+	}
+	c := s.chans[ev.Channel]
+	switch {
+	case c == nil:
+		if len(s.chans) < maxRowChannels {
+			s.chans[ev.Channel] = &srcChan{boot: ev.Boot, max: ev.Seq} // first sight: a baseline
+		}
+	case c.boot != ev.Boot: // a restart: its seqs count from 1
+		c.boot, c.max, c.total = ev.Boot, ev.Seq, satAdd(c.total, ev.Seq)
+	case ev.Seq > c.max:
+		c.total, c.max = satAdd(c.total, ev.Seq-c.max), ev.Seq
+	}
+}
+
+// noteOneWay books a report's histogram of one-way latencies: its summary
+// into the second's slot, its samples into the session's histogram.
+func (in *instance) noteOneWay(h *Histogram, now time.Time) {
+	in.oneWay.add(now.Unix(), oneWayOf(h))
+	if in.oneWaySess == nil {
+		in.oneWaySess = NewCoarseHistogram()
+	}
+	in.oneWaySess.Merge(h)
 }

@@ -42,5 +42,47 @@ func (r InstanceRow) MarshalJSON() ([]byte, error) {
 		Delivery10s   jsonFloat `json:"delivery10s"`
 		Delivery1m    jsonFloat `json:"delivery1m"`
 		ClockOffsetUs jsonFloat `json:"clockOffsetUs"`
-	}{plain(r), jsonFloat(r.Delivery), jsonFloat(r.Delivery10s), jsonFloat(r.Delivery1m), jsonFloat(r.ClockOffsetUs)})
+		Uncertainty   jsonFloat `json:"oneWayUncertaintyUs"`
+	}{plain(r), jsonFloat(r.Delivery), jsonFloat(r.Delivery10s), jsonFloat(r.Delivery1m), jsonFloat(r.ClockOffsetUs),
+		jsonFloat(r.OneWayUncertaintyUs)})
+}
+
+// MarshalJSON writes a delivery without anything expected as null.
+func (c PairCounts) MarshalJSON() ([]byte, error) {
+	type plain PairCounts
+	return json.Marshal(struct {
+		plain
+		DeliveryPct jsonFloat `json:"deliveryPct"`
+	}{plain(c), jsonFloat(c.DeliveryPct)})
+}
+
+// MarshalJSON writes an unknown correction as null.
+func (l PairLatency) MarshalJSON() ([]byte, error) {
+	type plain PairLatency
+	return json.Marshal(struct {
+		plain
+		ClockSkewUs   jsonFloat `json:"clockSkewUs"`
+		UncertaintyUs jsonFloat `json:"uncertaintyUs"`
+	}{plain(l), jsonFloat(l.ClockSkewUs), jsonFloat(l.UncertaintyUs)})
+}
+
+// MarshalJSON flattens the 10 s counts into the row (the embedded
+// PairCounts' own MarshalJSON would otherwise stand for the whole row).
+func (m MatrixRow) MarshalJSON() ([]byte, error) {
+	return json.Marshal(struct {
+		From         string      `json:"from"`
+		To           string      `json:"to"`
+		Channel      string      `json:"channel"`
+		OtherStreams uint64      `json:"otherStreams,omitempty"`
+		Expected     int64       `json:"expected"`
+		Received     int64       `json:"received"`
+		Lost         int64       `json:"lost"`
+		Duplicates   int64       `json:"duplicates"`
+		DeliveryPct  jsonFloat   `json:"deliveryPct"`
+		Window1m     PairCounts  `json:"1m"`
+		Session      PairCounts  `json:"session"`
+		Latency      PairLatency `json:"latency"`
+		Status       Judgement   `json:"status"`
+	}{m.From, m.To, m.Channel, m.OtherStreams, m.Expected, m.Received, m.Lost, m.Duplicates, jsonFloat(m.DeliveryPct),
+		m.Window1m, m.Session, m.Latency, m.Status})
 }

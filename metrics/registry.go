@@ -38,11 +38,28 @@ type InstanceReport struct {
 	DisconnectedMs                   int64
 	SelfReceived, Collisions, Errors uint64
 	Reconnects, Drops, Malformed     uint64
+	// Received counts ordinary events handed to its handlers, Published
+	// those it sent (the data channels'): the totals the matrix adds up to.
+	Received, Published uint64
+
+	// Latency is the one-way latency of every ordinary event it received
+	// in the report's interval (raw: its clock minus each sender's); nil
+	// when none came with a send time.
+	Latency *Histogram
+	// Matrix says the report has the per-stream part (an agent of this
+	// version): Channels listened to, PublishedChannels, Streams, Other.
+	Matrix            bool
+	Channels          []string
+	PublishedChannels []ChannelCount
+	Streams           []StreamCount
+	Other             *OtherCount
 }
 
 // SourceEvent is one ordinary event seen passively on a data channel.
 type SourceEvent struct {
 	Source, Boot  string
+	Channel       string
+	Seq           uint64 // 0 for the seed's envelopes
 	HasSeq        bool
 	Gap           uint64
 	Dup, Late     bool
@@ -68,8 +85,18 @@ type Registry struct {
 	resQueue  []resolvedProbe
 	instances map[string]*instance
 	sources   map[string]*source
-	itab      *lru // the instances' order and class, for eviction and probing
-	stab      *lru // the sources'
+	itab      *lru             // the instances' order and class, for eviction and probing
+	stab      *lru             // the sources'
+	pairs     map[string]*pair // the delivery matrix, by pairID
+	ptab      *lru             // the pairs'
+	// pairSubjects are the pair_delivery rule's subjects judged at the last
+	// tick: one that is gone is forgotten by the engine.
+	pairSubjects map[string]bool
+	// passive are the subscribers that do not cooperate, by PassiveID;
+	// subPoll is the last reading of CLIENT LIST and NUMSUB, at subAt.
+	passive map[string]*passiveSub
+	subPoll SubscriberPoll
+	subAt   time.Time
 
 	all     *rttWindow
 	scratch *Histogram
@@ -134,6 +161,8 @@ func (r *Registry) clear() {
 	r.instances = make(map[string]*instance)
 	r.sources = make(map[string]*source)
 	r.itab, r.stab = newLRU(maxRows), newLRU(maxRows)
+	r.pairs, r.ptab, r.pairSubjects = make(map[string]*pair), newLRU(maxPairs), make(map[string]bool)
+	r.passive = make(map[string]*passiveSub)
 	r.all = newRTTWindow()
 	r.scratch = NewCoarseHistogram()
 	r.malformed = 0
@@ -159,6 +188,7 @@ func (r *Registry) forget(id, why string, now time.Time) bool {
 		return false
 	}
 	level := r.engine.Level(id)
+	r.dropPairsTo(id)
 	delete(r.instances, id)
 	r.itab.remove(id)
 	r.updateAckHint()
@@ -311,10 +341,16 @@ func (r *Registry) Report(id, boot string, rep InstanceReport, now time.Time) {
 	if in == nil {
 		return
 	}
-	switch in.report(boot, rep, now) {
-	case reportBackward:
+	outcome := in.report(boot, rep, now)
+	if outcome == reportBackward {
 		r.countMalformed(id, "bad_stats", now)
 		return
+	}
+	r.matrixReport(in, boot, rep, outcome == reportCounted, now)
+	if rep.Latency.Count() > 0 {
+		in.noteOneWay(rep.Latency, now)
+	}
+	switch outcome {
 	case reportRestart:
 		in.restarts++
 		// One note a minute at most: an instance (or a forger) changing its
@@ -395,6 +431,7 @@ func (r *Registry) instance(id, boot string, now time.Time, subscribed bool) *in
 			return nil // full of proven, recently heard instances: refused, and counted
 		}
 		if evict != "" {
+			r.dropPairsTo(evict)
 			delete(r.instances, evict)
 			r.engine.Forget(evict)
 		}

@@ -26,6 +26,7 @@ func (r *Registry) Tick(now time.Time) {
 	}
 	r.resolve(now)
 	r.resolveBaseline(now)
+	r.prunePairs(now)
 	for _, s := range r.sources {
 		s.pruneBoots(now)
 	}
@@ -57,17 +58,18 @@ func (r *Registry) Snapshot(now time.Time) Snapshot {
 		// must not fail on a quiet system.
 		Instances: []InstanceRow{}, Sources: []SourceRow{},
 	}
+	s.Matrix = r.matrixRows(now)
 	if r.cfg.Signed {
 		s.Control = "signed"
 	}
-	s.Tables = TableStats{Instances: r.itab.stat(), Sources: r.stab.stat()}
+	s.Tables = TableStats{Instances: r.itab.stat(), Sources: r.stab.stat(), Pairs: r.ptab.stat()}
 	for _, k := range slices.Sorted(maps.Keys(r.notes)) {
 		s.Notes = append(s.Notes, r.notes[k])
 	}
 	for _, t := range []struct {
 		name string
 		st   TableStat
-	}{{"instance", s.Tables.Instances}, {"source", s.Tables.Sources}} {
+	}{{"instance", s.Tables.Instances}, {"source", s.Tables.Sources}, {"pair", s.Tables.Pairs}} {
 		if t.st.Evicted+t.st.Refused > 0 {
 			s.Notes = append(s.Notes, fmt.Sprintf("%s table full (%d rows): %d evicted, %d refused; "+
 				"the least recently heard of those that never proved real go first", t.name, t.st.Cap, t.st.Evicted, t.st.Refused))
@@ -78,8 +80,14 @@ func (r *Registry) Snapshot(now time.Time) Snapshot {
 	}
 	s.Blind = r.sight.why
 	for _, id := range slices.Sorted(maps.Keys(r.instances)) {
-		s.Instances = append(s.Instances, r.instanceRow(r.instances[id], now, s.History))
+		row := r.instanceRow(r.instances[id], now, s.History)
+		r.oneWayRow(r.instances[id], &row, s.Matrix, now)
+		s.Instances = append(s.Instances, row)
 	}
+	for _, id := range slices.Sorted(maps.Keys(r.passive)) {
+		s.Instances = append(s.Instances, r.passiveRow(id, r.passive[id], now))
+	}
+	s.Subscribers, s.SubscriberCounts = r.subscriberRows()
 	if s.Blind != "" {
 		markUnknown(&s)
 	}
@@ -105,7 +113,8 @@ func (r *Registry) instanceRow(in *instance, now time.Time, history []AlertChang
 		Chart: in.rtt.series(sec), Lost: in.lost, Duplicates: in.dups, Late: in.late,
 		SelfReceived: int64(in.cum.SelfReceived), Collisions: int64(in.cum.Collisions),
 		Errors: int64(in.cum.Errors), Reconnects: int64(in.cum.Reconnects), Drops: int64(in.cum.Drops),
-		Malformed: int64(in.cum.Malformed), ClockOffsetUs: in.offsetUs, OutputBufferPct: in.omemPct,
+		Malformed: int64(in.cum.Malformed), Received: int64(in.cum.Received), Published: int64(in.cum.Published),
+		ClockOffsetUs: in.offsetUs, OutputBufferPct: in.omemPct,
 		CountingSince: in.baselineAt, Lost10s: w10.lost, Restarts: in.restarts,
 		LastSeen: in.lastSeen, LastSeenMs: now.Sub(in.lastSeen).Milliseconds(), Left: in.left,
 		Rules: r.engine.Judgements(in.id, now),
@@ -156,6 +165,8 @@ func (r *Registry) evaluate(now time.Time) {
 	}
 	e.Observe(now, "collision", "", recent)
 	e.Observe(now, "observer_stalled", "", r.sight.stalledFor(now))
+	r.evaluatePairs(now)
+	r.evaluateSubscribers(now)
 	if r.sight.blind() {
 		for id := range r.instances {
 			e.SkipSubject(id) // held: neither raised nor cleared by what we could not see

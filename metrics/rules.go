@@ -33,7 +33,7 @@ type Rule struct {
 	Describe   func(float64) string // formats a value with its unit; nil: plain number and Unit
 }
 
-// Rules returns the alert rules for t, named "delivery" (percent),
+// Rules returns the alert rules for t, named "delivery" and "pair_delivery" (percent),
 // "p99" (µs), "self_received", "collision" and "errors" (counts), "silent"
 // and "redis_disconnected" (seconds), and "output_buffer" (percent of the
 // pubsub output-buffer limit Redis enforces). Delivery and p99 hold for t.Hold both
@@ -42,8 +42,32 @@ func (t Thresholds) Rules() []Rule {
 	hold := t.Hold.Std()
 	none := math.NaN()
 	warnUs, critUs := durationUs(t.P99Warn.Std()), durationUs(t.P99Crit.Std())
+	return append(t.builtinRules(hold, none, warnUs, critUs), t.subscriberRules(hold)...)
+}
+
+// subscriberRules are --expect-subscribers' rules: fewer than expected is
+// WARN, none CRIT, both after Hold.
+func (t Thresholds) subscriberRules(hold time.Duration) []Rule {
+	var out []Rule
+	rule := func(name string, n int) Rule {
+		return Rule{Name: name, Warn: float64(n), Crit: 1, Hold: hold, Describe: describeCount}
+	}
+	if n := t.ExpectSubscribers.Total; n > 0 {
+		out = append(out, rule("subscribers", n))
+	}
+	for _, c := range t.ExpectSubscribers.PerChannel {
+		out = append(out, rule("subscribers:"+c.Channel, c.Min))
+	}
+	return out
+}
+
+func (t Thresholds) builtinRules(hold time.Duration, none, warnUs, critUs float64) []Rule {
 	return []Rule{
 		{Name: "delivery", Warn: float64(t.DeliveryWarn), Crit: float64(t.DeliveryCrit),
+			Hold: hold, Hysteresis: 1, Unit: "%", Describe: FormatPercent},
+		// One sender's events at one receiver, all channels together (the
+		// delivery matrix, subject "from→to"), by the delivery thresholds.
+		{Name: "pair_delivery", Warn: float64(t.DeliveryWarn), Crit: float64(t.DeliveryCrit),
 			Hold: hold, Hysteresis: 1, Unit: "%", Describe: FormatPercent},
 		{Name: "p99", Warn: warnUs, Crit: critUs, Above: true,
 			Hold: hold, Hysteresis: warnUs / 10, Unit: "µs", Describe: FormatUs},

@@ -29,6 +29,16 @@ type Snapshot struct {
 
 	Instances []InstanceRow `json:"instances"`
 	Sources   []SourceRow   `json:"sources"`
+	// Matrix is sender × receiver: every publisher that numbers its events
+	// (cooperating or not) and every cooperating receiver that reports its
+	// streams, per channel. See MatrixRow.
+	Matrix []MatrixRow `json:"matrix"`
+	// Subscribers are the connections subscribed on every node (CLIENT
+	// LIST TYPE pubsub), the observer's own left out; SubscriberCounts the
+	// watched channels' PUBSUB NUMSUB. Where CLIENT LIST is refused only
+	// the counts are known (Info or Notes say why).
+	Subscribers      []SubscriberRow      `json:"subscribers"`
+	SubscriberCounts []ChannelSubscribers `json:"subscriberCounts,omitempty"`
 
 	Alerts  []Alert       `json:"alerts"`  // active (level > OK), worst first
 	History []AlertChange `json:"history"` // recent state changes, newest first
@@ -81,6 +91,7 @@ type Snapshot struct {
 type TableStats struct {
 	Instances TableStat `json:"instances"`
 	Sources   TableStat `json:"sources"`
+	Pairs     TableStat `json:"pairs"`
 }
 
 // TableStat is one bounded table: rows now, its cap, and the rows evicted
@@ -178,7 +189,12 @@ type Bucket struct {
 type InstanceRow struct {
 	ID   string `json:"id"`
 	Boot string `json:"boot"`
-	Role string `json:"role"` // "agent", "publisher", "subscriber", "bridge"
+	Role string `json:"role"` // "agent", "publisher", "subscriber", "bridge"; PassiveRole
+	// Passive marks a subscriber that does not cooperate (CLIENT LIST):
+	// its delivery and latency are unknown, its output buffer and idle
+	// time (IdleS, since its last command) known.
+	Passive bool  `json:"passive,omitempty"`
+	IdleS   int64 `json:"idleS,omitempty"`
 
 	Delivery    float64 `json:"delivery"` // percent of probes acked, whole session
 	Delivery10s float64 `json:"delivery10s"`
@@ -212,6 +228,24 @@ type InstanceRow struct {
 	Drops         int64     `json:"drops"`
 	Malformed     int64     `json:"malformed"`
 
+	// Received and Published are its own totals of ordinary events since
+	// the baseline (its reports), what the matrix's rows add up to.
+	Received  int64 `json:"received"`
+	Published int64 `json:"published"`
+
+	// OneWay is the one-way latency of the ordinary events it received
+	// (what a bot experiences), raw: its clock minus each sender's, so
+	// skewed by both. OneWayCorrected combines its pairs' corrected
+	// figures (MatrixRow.Latency); OneWayCorrection says whether every
+	// sender's clock was known ("corrected") or not, OneWayUncertaintyUs
+	// what the correction may be off by, OneWaySkewed that the raw figures
+	// are moved by the clocks by more than that.
+	OneWay              OneWayWindows `json:"oneWayUs"`
+	OneWayCorrected     OneWayWindows `json:"oneWayCorrectedUs"`
+	OneWayCorrection    string        `json:"oneWayCorrection"`
+	OneWayUncertaintyUs float64       `json:"oneWayUncertaintyUs"`
+	OneWaySkewed        bool          `json:"oneWaySkewed"`
+
 	ClockOffsetUs float64 `json:"clockOffsetUs"`
 	// OutputBufferPct is the largest Redis output buffer of the instance's
 	// subscriptions in percent of the pubsub limit (CLIENT LIST omem).
@@ -229,6 +263,17 @@ type InstanceRow struct {
 	Rules  map[string]Judgement `json:"rules"`
 
 	Recent []AlertChange `json:"-"` // this instance's recent state changes
+}
+
+// OneWayWindows are one-way latency figures over the table's windows. The
+// 10 s and 1 min ones combine per-second figures as OneWay says (an upper
+// bound); the session's, where kept, comes from a merged histogram (exact
+// to 1 %); the corrected figures have a session window only when they are
+// the raw ones shifted (every sender's clock known, all agreeing).
+type OneWayWindows struct {
+	W10s    OneWay `json:"10s"`
+	W1m     OneWay `json:"1m"`
+	Session OneWay `json:"session"`
 }
 
 // SourceRow is what the observer sees passively of one publisher on the

@@ -28,6 +28,11 @@ type Thresholds struct {
 	// Hold is how long a condition must persist before a level is raised,
 	// and how long it must be clear before the level drops.
 	Hold Duration `json:"hold"`
+
+	// ExpectSubscribers, when set, raises WARN while fewer are subscribed
+	// than expected for longer than Hold, CRIT at none (rules "subscribers"
+	// and "subscribers:<channel>"). Default: nothing expected.
+	ExpectSubscribers SubscriberExpectation `json:"expectSubscribers"`
 }
 
 // DefaultThresholds returns the seed's limits: delivery <95 % WARN, <90 %

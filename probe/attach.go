@@ -38,6 +38,10 @@ type Agent struct {
 	mu   sync.Mutex
 	lat  *metrics.Histogram // one-way latencies since the last report
 	acks uint64
+	// streams are the one-way latencies per stream since the last report,
+	// free the histograms of streams gone silent, for reuse.
+	streams map[bridge.StreamKey]*streamLatency
+	free    []*metrics.Histogram
 
 	stopped  atomic.Bool // no acks after the final report
 	stopOnce sync.Once
@@ -88,7 +92,8 @@ func Attach(b *bridge.Bridge, opt AttachOptions) *Agent {
 	if opt.Role == "" {
 		opt.Role = roleOf(b.Config())
 	}
-	a := &Agent{b: b, opt: opt, ctl: b.Config().ControlChannel(), lat: metrics.NewCoarseHistogram(), done: make(chan struct{})}
+	a := &Agent{b: b, opt: opt, ctl: b.Config().ControlChannel(), lat: metrics.NewCoarseHistogram(), done: make(chan struct{}),
+		streams: make(map[bridge.StreamKey]*streamLatency)}
 	b.HandlePrefix(TypeProbe, a.onProbe)
 	b.Handle(a.onEvent)
 	return a
@@ -145,6 +150,9 @@ func (a *Agent) onEvent(ev bridge.Event) {
 	}
 	a.mu.Lock()
 	a.lat.Record(time.Duration(ev.RecvNs - ev.SentNs))
+	if ev.Envelope.Seq > 0 && !ev.Collision {
+		a.recordStream(bridge.StreamKey{Source: ev.Source, Boot: ev.Boot, Channel: ev.Channel}, ev.RecvNs-ev.SentNs)
+	}
 	a.mu.Unlock()
 }
 
@@ -188,6 +196,7 @@ func (a *Agent) report(ctx context.Context, final bool) {
 		}
 	}
 	a.mu.Lock()
+	a.matrixReport(&r, st)
 	r.Acks = a.acks
 	if a.lat.Count() > 0 {
 		r.Latency, _ = a.lat.Encode()

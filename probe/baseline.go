@@ -85,7 +85,7 @@ func StartBaseline(ctx context.Context, cfg BaselineConfig) (*Baseline, error) {
 	if cfg.Channel == "" {
 		cfg.Channel = "bridgescope:baseline:" + bridge.NewBoot()
 	}
-	b, err := bridge.New(bridge.Config{Conn: cfg.Conn, InstanceID: "bridgescope-baseline", Logger: cfg.Logger,
+	b, err := bridge.New(bridge.Config{Conn: cfg.Conn, InstanceID: baselineID, Logger: cfg.Logger,
 		DisableSubscription: true})
 	if err != nil {
 		return nil, fmt.Errorf("probe: baseline: %w", err)

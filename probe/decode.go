@@ -33,6 +33,18 @@ const (
 	// maxIntervalMs bounds the report interval: an hour between reports
 	// is already no watching at all.
 	maxIntervalMs = 3600_000
+	// MaxReportStreams is how many streams a stats report lists (DESIGN.md:
+	// the top 64 sources; the rest are summed in Other). A bot hears one
+	// stream per publisher and channel: 64 covers a fleet of dozens, and 64
+	// entries of about 200 bytes keep a report, which every instance
+	// receives every second, near 13 KiB.
+	MaxReportStreams = 64
+	// MaxReportChannels bounds the channels a report names (subscribed, and
+	// published per channel): bots use a handful; a report must stay small.
+	MaxReportChannels = 64
+	// maxLatencyUs bounds a one-way figure either way: an hour, past which
+	// the bridge refuses an envelope's timestamp anyway.
+	maxLatencyUs = 3600e6
 )
 
 // DecodeStats parses and validates the data of a stats report.
@@ -43,6 +55,16 @@ func DecodeStats(data []byte) (StatsReport, error) {
 	}
 	if err := r.check(); err != nil {
 		return StatsReport{}, fmt.Errorf("probe: stats report: %w", err)
+	}
+	// An empty list is no list: "streams":[] and no streams read the same.
+	if len(r.Channels) == 0 {
+		r.Channels = nil
+	}
+	if len(r.PublishedChannels) == 0 {
+		r.PublishedChannels = nil
+	}
+	if len(r.Streams) == 0 {
+		r.Streams = nil
 	}
 	return r, nil
 }
@@ -71,6 +93,7 @@ func (r *StatsReport) check() error {
 		maxLen("lastError", r.LastError, MaxLastErrorLen), maxLen("latency", r.Latency, MaxLatencyLen),
 		nonNegative("intervalMs", r.IntervalMs, maxIntervalMs), nonNegative("disconnectedMs", r.DisconnectedMs, MaxCounter),
 	}
+	errs = append(errs, r.checkMatrix())
 	for _, c := range []struct {
 		name string
 		v    uint64
@@ -83,6 +106,57 @@ func (r *StatsReport) check() error {
 		errs = append(errs, counter(c.name, c.v))
 	}
 	return firstErr(errs...)
+}
+
+// checkMatrix validates what the delivery matrix is built from: counts,
+// lengths and latency figures, each with its cap.
+func (r *StatsReport) checkMatrix() error {
+	errs := []error{
+		maxCount("streams", len(r.Streams), MaxReportStreams), maxCount("channels", len(r.Channels), MaxReportChannels),
+		maxCount("publishedChannels", len(r.PublishedChannels), MaxReportChannels),
+	}
+	for _, ch := range r.Channels {
+		errs = append(errs, maxLen("channel", ch, bridge.MaxChannelLen))
+	}
+	for _, c := range r.PublishedChannels {
+		errs = append(errs, maxLen("published channel", c.Channel, bridge.MaxChannelLen), counter("published", c.Published))
+	}
+	for _, s := range r.Streams {
+		errs = append(errs, maxLen("stream source", s.Source, bridge.MaxIDLen), maxLen("stream boot", s.Boot, bridge.MaxIDLen),
+			maxLen("stream channel", s.Channel, bridge.MaxChannelLen), counter("maxSeq", s.MaxSeq), counter("stream received", s.Received),
+			counter("stream gaps", s.Gaps), counter("stream duplicates", s.Duplicates), counter("stream late", s.Late))
+		if l := s.Latency; l != nil {
+			errs = append(errs, l.check())
+		}
+	}
+	if o := r.Other; o != nil {
+		errs = append(errs, counter("other streams", o.Streams), counter("other received", o.Received),
+			counter("other gaps", o.Gaps), counter("other duplicates", o.Duplicates), counter("other late", o.Late))
+	}
+	return firstErr(errs...)
+}
+
+// check refuses a latency summary out of order or out of range.
+func (l *LatencySummary) check() error {
+	if err := counter("latency n", l.Count); err != nil {
+		return err
+	}
+	for _, v := range []float64{l.P50, l.P95, l.P99, l.Max} {
+		if !(v >= -maxLatencyUs && v <= maxLatencyUs) {
+			return fmt.Errorf("latency figure %g µs is outside ±1h", v)
+		}
+	}
+	if !(l.P50 <= l.P95 && l.P95 <= l.P99 && l.P99 <= l.Max) {
+		return fmt.Errorf("latency figures out of order: p50 %g, p95 %g, p99 %g, max %g", l.P50, l.P95, l.P99, l.Max)
+	}
+	return nil
+}
+
+func maxCount(name string, n, limit int) error {
+	if n > limit {
+		return fmt.Errorf("%d %s, above the %d accepted", n, name, limit)
+	}
+	return nil
 }
 
 func counter(name string, v uint64) error {

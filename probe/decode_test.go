@@ -83,6 +83,8 @@ func FuzzDecodeStats(f *testing.F) {
 	f.Add([]byte(goodStats))
 	f.Add([]byte(`{"selfReceived":18446744073709551615}`))
 	f.Add([]byte(`{"role":"\u001b[2J","final":true,"lastError":"x"}`))
+	f.Add([]byte(`{"channels":["bridge:events"],"streams":[{"source":"a","boot":"b","channel":"c","maxSeq":3,"received":2,` +
+		`"gaps":1,"latencyUs":{"n":2,"p50":-1.5,"p95":2,"p99":2,"max":3}}],"other":{"streams":1,"received":4}}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		r, err := DecodeStats(data)
 		if err != nil {

@@ -268,18 +268,19 @@ func (o *Observer) onStats(ev bridge.Event) {
 	if ev.Seq.Dup {
 		return
 	}
-	o.reg.Report(ev.Source, ev.Boot, metrics.InstanceReport{
-		Role: r.Role, Final: r.Final, State: r.State, DisconnectedMs: r.DisconnectedMs,
-		SelfReceived: r.SelfReceived, Collisions: r.Collisions, Errors: r.Errors,
-		Reconnects: r.Reconnects, Drops: r.Drops, Malformed: r.Malformed,
-	}, time.Unix(0, ev.RecvNs))
+	rep, err := instanceReport(r)
+	if err != nil {
+		o.reg.Malformed(ev.Source, "bad_stats", time.Unix(0, ev.RecvNs))
+		return
+	}
+	o.reg.Report(ev.Source, ev.Boot, rep, time.Unix(0, ev.RecvNs))
 }
 
 // onEvent watches ordinary traffic passively: any publisher, cooperating
 // or speaking only the seed's format.
 func (o *Observer) onEvent(ev bridge.Event) {
 	se := metrics.SourceEvent{
-		Source: ev.Source, Boot: ev.Boot, HasSeq: ev.Envelope.Seq > 0,
+		Source: ev.Source, Boot: ev.Boot, Channel: ev.Channel, Seq: ev.Envelope.Seq, HasSeq: ev.Envelope.Seq > 0,
 		Gap: ev.Seq.Gap, Dup: ev.Seq.Dup, Late: ev.Seq.Late,
 	}
 	switch {

@@ -56,4 +56,63 @@ type StatsReport struct {
 	Acks          uint64 `json:"acks"`
 
 	Latency string `json:"latency,omitempty"` // metrics.Histogram.Encode of one-way latencies
+
+	// What it listens to and what it sent, for the delivery matrix: the
+	// channels (and patterns) it subscribes to, and per channel what it
+	// published (cumulative since its boot). At most MaxReportChannels each.
+	Channels          []string       `json:"channels,omitempty"`
+	PublishedChannels []ChannelCount `json:"publishedChannels,omitempty"`
+	// Streams is what it received per (source, boot, channel) stream of
+	// ordinary events, the MaxReportStreams busiest by events received;
+	// Other sums the rest. Reports of older agents have neither: the
+	// observer then knows only their totals.
+	Streams []StreamReport `json:"streams,omitempty"`
+	Other   *OtherStreams  `json:"other,omitempty"`
+}
+
+// StreamReport is what an instance received of one (source, boot, channel)
+// stream: counters cumulative since its own boot (as bridge.StreamStats),
+// and the one-way latency of the stream's events since the previous report.
+type StreamReport struct {
+	Source     string `json:"source"`
+	Boot       string `json:"boot"`
+	Channel    string `json:"channel"`
+	MaxSeq     uint64 `json:"maxSeq"`
+	Received   uint64 `json:"received"`
+	Gaps       uint64 `json:"gaps"`
+	Duplicates uint64 `json:"duplicates"`
+	Late       uint64 `json:"late"`
+	// Latency is nil when no event of the stream arrived with a send time
+	// in the interval.
+	Latency *LatencySummary `json:"latencyUs,omitempty"`
+}
+
+// LatencySummary is one interval's raw one-way latency of one stream in
+// microseconds: the receiver's clock at receipt minus the sender's at send,
+// at 1 % precision of the latency itself (recorded above the stream's lowest
+// figure, so clocks seconds apart cost no precision). Negative when the
+// receiver's clock is behind the sender's by more than the latency; the
+// observer corrects it with both clocks' offsets.
+type LatencySummary struct {
+	Count uint64  `json:"n"`
+	P50   float64 `json:"p50"`
+	P95   float64 `json:"p95"`
+	P99   float64 `json:"p99"`
+	Max   float64 `json:"max"`
+}
+
+// OtherStreams sums the streams a report leaves out (beyond
+// MaxReportStreams): how many, and their counters.
+type OtherStreams struct {
+	Streams    uint64 `json:"streams"`
+	Received   uint64 `json:"received"`
+	Gaps       uint64 `json:"gaps"`
+	Duplicates uint64 `json:"duplicates"`
+	Late       uint64 `json:"late"`
+}
+
+// ChannelCount is what an instance published on one channel since its boot.
+type ChannelCount struct {
+	Channel   string `json:"channel"`
+	Published uint64 `json:"published"`
 }

@@ -154,6 +154,9 @@ func roleCell(r metrics.InstanceRow) cell {
 }
 
 func deliveryCell(r metrics.InstanceRow) cell {
+	if r.Passive { // delivery unknown: say why where ROLE may not fit
+		return cell{text: metrics.PassiveRole, tone: toneMuted}
+	}
 	if !metrics.Finite(r.Delivery10s) {
 		return cell{text: fmtPct(r.Delivery10s), tone: toneMuted}
 	}

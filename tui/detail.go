@@ -88,13 +88,19 @@ func (p detailPanel) figures(s *metrics.Snapshot, st *themes.Styles, r metrics.I
 		toneStyle(st, ruleTone(r, "delivery")).Render(fmtInt(r.Lost10s) + " lost in 10s"),
 		st.Text.Render("clock offset " + fmtOffset(r.ClockOffsetUs)),
 	})
-	rows := []rttSeries{{"session", r.RTT, st.Text}, {"10s", r.RTT10s, st.Text}}
+	rows := []rttSeries{{"session", rttCells(r.RTT), st.Text}, {"10s", rttCells(r.RTT10s), st.Text}}
 	if b := s.Baseline; b != nil { // Redis alone, for comparison
-		rows = append(rows, rttSeries{"raw 10s", b.RTT10s, st.Accent})
+		rows = append(rows, rttSeries{"raw 10s", rttCells(b.RTT10s), st.Accent})
 	}
-	lines = append(lines, rttTable(st, rows, w)...)
+	lines = append(lines, rttTable(st, "RTT", rows, w)...)
 	if b := s.Baseline; b != nil {
 		labelled("raw lane", []string{m(fmtInt(b.Sent) + " sent"), m(fmtInt(b.Lost) + " lost, session")})
+	}
+	if ow := oneWaySeries(st, r); len(ow) > 0 {
+		lines = append(lines, rttTable(st, "one-way", ow, w)...)
+		labelled("clocks", clockItems(st, r))
+	} else {
+		labelled("one-way", []string{m(oneWayMissing(r))})
 	}
 	labelled("counters", counterItems(st, r))
 	for i, l := range lines {
@@ -204,18 +210,71 @@ func flow(items []string, w int) []string {
 	return lines
 }
 
-// rttSeries is one row of the RTT table.
+// rttSeries is one row of the RTT table: its name and its cells (n, min,
+// avg, p50, p95, p99, max).
 type rttSeries struct {
 	name  string
-	p     metrics.Percentiles
+	vals  []string
 	style lipgloss.Style
+}
+
+// oneWaySeries are the one-way latency rows of an instance: what its bots
+// experience, corrected first when its senders' clocks are known, then raw.
+func oneWaySeries(st *themes.Styles, r metrics.InstanceRow) []rttSeries {
+	var out []rttSeries
+	if c := r.OneWayCorrected; c.W10s.Count > 0 || c.W1m.Count > 0 {
+		out = append(out, rttSeries{"corr 10s", oneWayCells(c.W10s), st.Text}, rttSeries{"corr 1m", oneWayCells(c.W1m), st.Text})
+	}
+	if r.OneWay.Session.Count > 0 {
+		style := st.Text
+		if r.OneWaySkewed || len(out) > 0 {
+			style = st.Muted // the clocks move them: the corrected rows are the ones to read
+		}
+		out = append(out, rttSeries{"raw 10s", oneWayCells(r.OneWay.W10s), style},
+			rttSeries{"raw sess", oneWayCells(r.OneWay.Session), style})
+	}
+	return out
+}
+
+// oneWayCells are a one-way summary's cells; it has no min or mean, and
+// raw figures may be negative (two clocks).
+func oneWayCells(o metrics.OneWay) []string {
+	if o.Count == 0 {
+		return []string{"0", "-", "-", "-", "-", "-", "-"}
+	}
+	f := func(us float64) string {
+		if us < 0 {
+			return "-" + fmtUs(-us)
+		}
+		return fmtUs(us)
+	}
+	return []string{fmtCount(o.Count), "-", "-", f(o.P50), f(o.P95), f(o.P99), f(o.Max)}
+}
+
+// clockItems say how far the one-way figures are to be trusted.
+func clockItems(st *themes.Styles, r metrics.InstanceRow) []string {
+	items := []string{st.Text.Render(r.OneWayCorrection)}
+	if metrics.Finite(r.OneWayUncertaintyUs) {
+		items = append(items, st.Text.Render("±"+fmtUs(r.OneWayUncertaintyUs)))
+	}
+	if r.OneWaySkewed {
+		items = append(items, st.Warn.Render("raw skewed by the clocks"))
+	}
+	return items
+}
+
+func oneWayMissing(r metrics.InstanceRow) string {
+	if r.Passive {
+		return "unknown: a passive subscriber reports nothing (idle " + fmtAge(r.IdleS*1000) + ")"
+	}
+	return "no ordinary events with a send time reported yet"
 }
 
 // rttTable draws n, min, avg, p50, p95, p99 and max of each series in
 // cells that fit w: beside an "RTT" label where there is room; narrower,
 // without it and in tighter cells; narrower still, wrapped into a second
 // block. p99 and max are never cut off the edge.
-func rttTable(st *themes.Styles, rows []rttSeries, w int) []string {
+func rttTable(st *themes.Styles, title string, rows []rttSeries, w int) []string {
 	heads := []string{"n", "min", "avg", "p50", "p95", "p99", "max"}
 	lblW, nameW, cellW := 11, 8, 8
 	if lblW+nameW+len(heads)*cellW > w {
@@ -225,7 +284,7 @@ func rttTable(st *themes.Styles, rows []rttSeries, w int) []string {
 	var out []string
 	for from := 0; from < len(heads); from += per {
 		to := min(from+per, len(heads))
-		label := "RTT"
+		label := title
 		if from > 0 {
 			label = ""
 		}
@@ -239,9 +298,8 @@ func rttTable(st *themes.Styles, rows []rttSeries, w int) []string {
 		}
 		out = append(out, hdr)
 		for _, r := range rows {
-			vals := rttCells(r.p)
 			line := fit("", lblW) + r.style.Render(fit(r.name, nameW))
-			for _, v := range vals[from:to] {
+			for _, v := range r.vals[from:to] {
 				line += r.style.Render(fitLeft(v, cellW))
 			}
 			out = append(out, line)

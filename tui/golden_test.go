@@ -29,11 +29,15 @@ func TestGolden(t *testing.T) {
 		{"detail", fixture3, []string{"enter"}},
 		{"help", fixture3, []string{"?"}},
 		{"cluster", clusterFixture, nil},
-		{"hold", fixtureHold, nil},                              // states in their clear-hold
-		{"hold_detail", fixtureHold, []string{"down", "enter"}}, // bot-4, clearing
-		{"blind", fixtureBlind, nil},                            // the observer disconnected
-		{"alerts", fixtureAlerts, []string{"a"}},                // the alerts panel focused
-		{"notes", fixtureAlerts, []string{"n"}},                 // the notes and info whole
+		{"hold", fixtureHold, nil},                                                     // states in their clear-hold
+		{"hold_detail", fixtureHold, []string{"down", "enter"}},                        // bot-4, clearing
+		{"blind", fixtureBlind, nil},                                                   // the observer disconnected
+		{"alerts", fixtureAlerts, []string{"a"}},                                       // the alerts panel focused
+		{"notes", fixtureAlerts, []string{"n"}},                                        // the notes and info whole
+		{"matrix", fixtureMatrix, []string{"m"}},                                       // 11 senders × 10 receivers, the worst pair selected
+		{"matrix_move", fixtureMatrix, []string{"m", "enter", "left", "left", "down"}}, // bot-07→bot-03, then about
+		{"matrix50", fixtureMatrix50, []string{"m", "enter"}},                          // the worst pairs are the way in
+		{"detail_oneway", fixtureMatrix, []string{"enter"}},                            // one-way latency, corrected and raw
 	}
 	for _, size := range [][2]int{{80, 24}, {120, 40}, {60, 20}} {
 		for _, tc := range cases {

@@ -56,6 +56,16 @@ var columnDocs = []columnDoc{
 	{"SEEN", "time since it last spoke", "silent"},
 	{"STATE", "its worst rule's level; ↘ 4s: the value is back, the level falls in 4 s; ?: observer blind, not judged", ""},
 	{"≈ raw 1 hop", "plain Redis PUBLISH to SUBSCRIBE, last 10 s (--baseline); its losses: detail view", ""},
+	{"sub?", "ROLE (and DELIV) of a passive subscriber (CLIENT LIST): a connection of no cooperating instance; delivery unknown, output buffer known", "output_buffer"},
+}
+
+// matrixDocs explain the matrix view (m).
+var matrixDocs = []columnDoc{
+	{"cell", "a sender's (row) events its receiver (column) got, last 10 s, channels summed; the cursor's pair in full below", "pair_delivery"},
+	{"expected", "the advance of the sender's seq over the receiver's range of its stream; for a sender never heard at all, what it published", ""},
+	{"· / blank", "an instance and itself / no row: the receiver reports no stream of that sender", ""},
+	{"one-way", "receive minus send time, corrected by both clocks' offsets (probes) ± what they may be off by; raw where a clock is unknown", ""},
+	{"worst pairs", "below 100% or judged, worst first; enter walks the cursor through them", ""},
 }
 
 // lines is the panel's content at width w.
@@ -70,13 +80,19 @@ func (p helpPanel) lines(km KeyMap, s *metrics.Snapshot, st *themes.Styles, w in
 		rules = rulesByName(s.Thresholds)
 	}
 	const nameW = 12
-	for _, d := range columnDocs {
-		text := d.text
-		if cond := conditions(rules, d.rule); cond != "" {
-			text += " · " + cond
+	docs := func(list []columnDoc) {
+		for _, d := range list {
+			text := d.text
+			if cond := conditions(rules, d.rule); cond != "" {
+				text += " · " + cond
+			}
+			out = append(out, hanging(st.HelpKey.Render(d.name), nameW, text, w, st.HelpDesc)...)
 		}
-		out = append(out, hanging(st.HelpKey.Render(d.name), nameW, text, w, st.HelpDesc)...)
 	}
+	docs(columnDocs)
+	out = append(out, "")
+	out = append(out, wrapStyled(st.Title.Render("Matrix")+st.Muted.Render(" (m) · senders as rows, receivers as columns"), w, 2)...)
+	docs(matrixDocs)
 	return out
 }
 

@@ -25,6 +25,8 @@ func (m Model) onKey(k tea.KeyMsg) (tea.Model, tea.Cmd) {
 	switch m.screen {
 	case screenMain, screenDetail:
 		return m.onTableKey(k)
+	case screenMatrix:
+		return m.onMatrixKey(k)
 	}
 	return m.onScrollKey(k)
 }
@@ -54,6 +56,8 @@ func (m Model) onGlobalKey(k tea.KeyMsg) (tea.Model, tea.Cmd, bool) {
 		return m.toggle(screenAlerts).redraw(), nil, true
 	case key.Matches(k, m.keys.Notes):
 		return m.toggle(screenNotes).redraw(), nil, true
+	case key.Matches(k, m.keys.Matrix):
+		return m.toggle(screenMatrix).redraw(), nil, true
 	case key.Matches(k, m.keys.Back) && m.screen != screenMain:
 		return m.onBack().redraw(), nil, true
 	case key.Matches(k, m.keys.Theme):
@@ -90,7 +94,7 @@ func (m Model) toggle(to screen) Model {
 // detail view to the table, and the table clears its filter.
 func (m Model) onBack() Model {
 	switch m.screen {
-	case screenAlerts, screenNotes, screenHelp:
+	case screenAlerts, screenNotes, screenHelp, screenMatrix:
 		m.screen = m.back
 	case screenDetail:
 		m.screen = screenMain
@@ -137,6 +141,32 @@ func (m Model) onTableKey(k tea.KeyMsg) (tea.Model, tea.Cmd) {
 		return m.startFilter()
 	default:
 		return m, nil
+	}
+	return m.redraw(), nil
+}
+
+// onMatrixKey moves the matrix's cursor: arrows by a cell, pages by a
+// screen of rows, enter to the next worst pair.
+func (m Model) onMatrixKey(k tea.KeyMsg) (tea.Model, tea.Cmd) {
+	if m.snap == nil {
+		return m, nil
+	}
+	g := gridOf(m.snap)
+	m.matrix = m.matrix.settle(g) // where the screen shows it
+	page := max(m.bodyHeight()/2, 1)
+	switch {
+	case key.Matches(k, m.keys.NextWorst):
+		m.matrix = m.matrix.nextWorst(g)
+	case key.Matches(k, m.keys.Left):
+		m.matrix = m.matrix.move(g, 0, -1)
+	case key.Matches(k, m.keys.Right):
+		m.matrix = m.matrix.move(g, 0, 1)
+	default:
+		delta, ok := m.navDelta(k, page, len(g.senders))
+		if !ok {
+			return m, nil
+		}
+		m.matrix = m.matrix.move(g, delta, 0)
 	}
 	return m.redraw(), nil
 }

@@ -6,6 +6,7 @@ import "github.com/charmbracelet/bubbles/key"
 // global, so tests and embedders can rebind keys.
 type KeyMap struct {
 	Up, Down, PageUp, PageDown, Home, End key.Binding
+	Left, Right, Matrix, NextWorst        key.Binding
 	Detail, Back, Alerts, Notes           key.Binding
 	Chart, Sort, Filter, Theme            key.Binding
 	Forget, Pause, Faster, Slower         key.Binding
@@ -25,6 +26,10 @@ func DefaultKeyMap() KeyMap {
 		PageDown:  b("pgdn", "page down", "pgdown", "ctrl+f"),
 		Home:      b("home/g", "first", "home", "g"),
 		End:       b("end/G", "last", "end", "G"),
+		Left:      b("←/h", "left", "left", "h"),
+		Right:     b("→/l", "right", "right", "l"),
+		Matrix:    b("m", "matrix", "m"),
+		NextWorst: b("enter", "next worst pair", "enter"),
 		Detail:    b("enter", "detail", "enter"),
 		Back:      b("esc", "back/clear", "esc"),
 		Alerts:    b("a/tab", "alerts", "a", "tab"),
@@ -58,7 +63,7 @@ func (k KeyMap) withControl(on bool) KeyMap {
 // ShortHelp is the footer's one-line help, most needed first: what does
 // not fit is cut from the end.
 func (k KeyMap) ShortHelp() []key.Binding {
-	return []key.Binding{k.Quit, k.Help, k.Alerts, k.Notes, k.Detail, k.Filter, k.Forget, k.Pause, k.Faster, k.Slower, k.Snapshot}
+	return []key.Binding{k.Quit, k.Help, k.Alerts, k.Matrix, k.Notes, k.Detail, k.Filter, k.Forget, k.Pause, k.Faster, k.Slower, k.Snapshot}
 }
 
 // shortHelp is the footer's help for a screen: its own keys, then the
@@ -73,6 +78,8 @@ func (k KeyMap) shortHelp(sc screen) []key.Binding {
 		return []key.Binding{k.Back, k.Quit, k.Up, k.Down, k.Alerts, k.Help}
 	case screenHelp:
 		return []key.Binding{k.Back, k.Quit, k.Up, k.Down, k.PageDown}
+	case screenMatrix:
+		return []key.Binding{k.Back, k.Quit, k.NextWorst, k.Up, k.Down, k.Left, k.Right, k.Alerts, k.Help, k.Snapshot}
 	}
 	return k.ShortHelp()
 }
@@ -82,7 +89,8 @@ func (k KeyMap) shortHelp(sc screen) []key.Binding {
 func (k KeyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{k.Up, k.Down, k.PageUp, k.PageDown, k.Home, k.End},
-		{k.Detail, k.Back, k.Alerts, k.Notes, k.Filter, k.Sort, k.Chart, k.Theme},
+		{k.Detail, k.Back, k.Alerts, k.Notes, k.Matrix, k.Filter, k.Sort, k.Chart, k.Theme},
+		{k.Left, k.Right, k.NextWorst},
 		{k.Forget, k.Pause, k.Faster, k.Slower, k.RateReset, k.Reset},
 		{k.Snapshot, k.Help, k.Quit},
 	}

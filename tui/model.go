@@ -81,6 +81,7 @@ const (
 	screenAlerts               // the alerts panel, focused: every alert whole
 	screenNotes                // the header's notes and info, whole
 	screenHelp                 // keys and what every column means
+	screenMatrix               // sender × receiver delivery, the worst pairs
 )
 
 // Model is the dashboard's root model: it owns the stream, the clock and
@@ -116,6 +117,7 @@ type Model struct {
 	detail detailPanel
 	shards shardsPanel
 	help   helpPanel
+	matrix matrixPanel
 
 	status status
 

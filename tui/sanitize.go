@@ -42,11 +42,23 @@ func cleanSnapshot(s metrics.Snapshot) metrics.Snapshot {
 	for i := range s.Instances {
 		in := &s.Instances[i]
 		in.ID, in.Boot, in.Role = sanitize(in.ID), sanitize(in.Boot), sanitize(in.Role)
+		in.OneWayCorrection = sanitize(in.OneWayCorrection)
 		in.Recent = cleanChanges(in.Recent)
 	}
 	s.Sources = append([]metrics.SourceRow(nil), s.Sources...)
 	for i := range s.Sources {
 		s.Sources[i].ID = sanitize(s.Sources[i].ID)
+	}
+	s.Matrix = append([]metrics.MatrixRow(nil), s.Matrix...)
+	for i := range s.Matrix {
+		m := &s.Matrix[i]
+		m.From, m.To, m.Channel = sanitize(m.From), sanitize(m.To), sanitize(m.Channel)
+		m.Latency.Correction = sanitize(m.Latency.Correction)
+	}
+	s.Subscribers = append([]metrics.SubscriberRow(nil), s.Subscribers...)
+	for i := range s.Subscribers {
+		sub := &s.Subscribers[i]
+		sub.Addr, sub.Name, sub.Node, sub.Instance = sanitize(sub.Addr), sanitize(sub.Name), sanitize(sub.Node), sanitize(sub.Instance)
 	}
 	s.Alerts = append([]metrics.Alert(nil), s.Alerts...)
 	for i := range s.Alerts {

@@ -39,6 +39,8 @@ func (m Model) body(w, h int) string {
 		return m.alerts.view(m.snap, st, w, h)
 	case screenNotes:
 		return m.notes.view(m.snap, st, w, h)
+	case screenMatrix:
+		return m.matrix.view(m.snap, st, w, h)
 	}
 	return m.mainView(w, h)
 }

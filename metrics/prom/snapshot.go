@@ -72,6 +72,7 @@ type SnapshotCollector struct {
 	baselineRTT, baselineSent, baselineLost, shardConnected       *prometheus.Desc
 	blind, unknown, tableRows, tableEvicted, tableRefused         *prometheus.Desc
 	rttHist, baselineHist, oneWayHist, transitions                *prometheus.Desc
+	matrix                                                        matrixDescs
 }
 
 // NewSnapshotCollector returns a collector that calls snap at every scrape,
@@ -79,10 +80,13 @@ type SnapshotCollector struct {
 func NewSnapshotCollector(snap func() metrics.Snapshot) *SnapshotCollector {
 	c := &SnapshotCollector{snap: snap}
 	for _, r := range metrics.DefaultThresholds().Rules() {
-		if r.Name != "observer_stalled" { // the observer's own, never an instance's
+		// observer_stalled is the observer's own, pair_delivery a pair's
+		// (bridgescope_pair_delivery_ratio): never an instance's.
+		if r.Name != "observer_stalled" && r.Name != "pair_delivery" {
 			c.rules = append(c.rules, r.Name)
 		}
 	}
+	c.matrix = newMatrixDescs()
 	in := InstanceLabel
 	for _, s := range instanceCounters {
 		c.counters = append(c.counters, newDesc(s.name, s.help, in))
@@ -134,6 +138,9 @@ func (c *SnapshotCollector) Describe(ch chan<- *prometheus.Desc) {
 		c.rttHist, c.baselineHist, c.oneWayHist, c.transitions} {
 		ch <- d
 	}
+	for _, d := range c.matrix.all() {
+		ch <- d
+	}
 }
 
 // Collect takes one snapshot and sends its metrics.
@@ -144,7 +151,7 @@ func (c *SnapshotCollector) Collect(ch chan<- prometheus.Metric) {
 	e.gauge(c.probeRate, s.ProbeRate)
 	e.gauge(c.paused, boolValue(s.Paused))
 	e.gauge(c.blind, boolValue(s.Blind != ""))
-	for name, t := range map[string]metrics.TableStat{"instances": s.Tables.Instances, "sources": s.Tables.Sources} {
+	for name, t := range map[string]metrics.TableStat{"instances": s.Tables.Instances, "sources": s.Tables.Sources, "pairs": s.Tables.Pairs} {
 		e.gauge(c.tableRows, float64(t.Rows), name)
 		e.counter(c.tableEvicted, float64(t.Evicted), name)
 		e.counter(c.tableRefused, float64(t.Refused), name)
@@ -167,6 +174,7 @@ func (c *SnapshotCollector) Collect(ch chan<- prometheus.Metric) {
 	}
 	c.collectAlerts(e, s)
 	c.collectDeployment(e, s)
+	c.matrix.collect(e, s)
 }
 
 // collectDeployment sends the raw lane's figures and the shards' states.
@@ -224,6 +232,11 @@ func (c *SnapshotCollector) collectAlerts(e emitter, s metrics.Snapshot) {
 	}
 	for _, r := range observerRules {
 		add(key{r, ""})
+	}
+	for _, r := range s.Thresholds.Rules() {
+		if strings.HasPrefix(r.Name, "subscribers") { // --expect-subscribers: the observer's
+			add(key{r.Name, ""})
+		}
 	}
 	for _, in := range s.Instances {
 		for _, r := range c.rules {

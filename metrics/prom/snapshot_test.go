@@ -125,7 +125,7 @@ func TestSnapshotRTTSummary(t *testing.T) {
 
 func TestSnapshotAlerts(t *testing.T) {
 	_, fams := scrape(t, NewSnapshotCollector(fixture))
-	rules := len(metrics.DefaultThresholds().Rules()) - 1 // observer_stalled is the observer's alone
+	rules := len(metrics.DefaultThresholds().Rules()) - 2 // observer_stalled is the observer's alone, pair_delivery a pair's
 	if n, want := len(fams["bridgescope_alert"].GetMetric()), 2*(3*rules+len(observerRules)); n != want {
 		t.Errorf("%d alert series, want %d (every rule × level for 3 instances and the observer's own rules)", n, want)
 	}

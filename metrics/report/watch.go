@@ -101,6 +101,13 @@ func WatchText(s metrics.Snapshot) Reporter {
 		}
 		fmt.Fprintf(tw, "\nSOURCES (%d)\n", len(s.Sources))
 		textRows(tw, sourceRows(s.Sources))
+		cells := s.Cells()
+		fmt.Fprintf(tw, "\nMATRIX (%d pairs)\n%s\n", len(cells), matrixNote)
+		textRows(tw, matrixRows(s))
+		fmt.Fprintf(tw, "\nONE-WAY LATENCY\n")
+		textRows(tw, oneWayRows(s.Instances))
+		fmt.Fprintf(tw, "\nSUBSCRIBERS (%s)\n", subscriberFact(s))
+		textRows(tw, subscriberRows(s))
 		fmt.Fprintf(tw, "\nACTIVE ALERTS (%d)\n", len(s.Alerts))
 		textRows(tw, alertRows(s))
 		fmt.Fprintf(tw, "\nRECENT CHANGES (%d)\n", len(s.History))
@@ -126,6 +133,9 @@ func WatchMarkdown(s metrics.Snapshot) Reporter {
 			{fmt.Sprintf("Instances (%d)", len(s.Instances)), instanceRows(s.Instances)},
 			{fmt.Sprintf("Shards (%d)", len(s.Shards)), shardRows(s)},
 			{fmt.Sprintf("Sources (%d)", len(s.Sources)), sourceRows(s.Sources)},
+			{fmt.Sprintf("Matrix (%d pairs)", len(s.Cells())), matrixRows(s)},
+			{"One-way latency", oneWayRows(s.Instances)},
+			{fmt.Sprintf("Subscribers (%s)", subscriberFact(s)), subscriberRows(s)},
 			{fmt.Sprintf("Active alerts (%d)", len(s.Alerts)), alertRows(s)},
 			{fmt.Sprintf("Recent changes (%d)", len(s.History)), historyRows(s.History)},
 		}
@@ -136,6 +146,9 @@ func WatchMarkdown(s metrics.Snapshot) Reporter {
 			fmt.Fprintf(&b, "\n### %s\n\n", sec.title)
 			if i == 0 {
 				b.WriteString(MarkdownEscape(windowsNote) + "\n\n")
+			}
+			if strings.HasPrefix(sec.title, "Matrix") {
+				b.WriteString(MarkdownEscape(matrixNote) + "\n\n")
 			}
 			if len(sec.rows) < 2 {
 				b.WriteString("none\n")

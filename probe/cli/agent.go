@@ -5,6 +5,8 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/bridgescope/bridgescope/bridge"
@@ -36,6 +38,8 @@ type agentFlags struct {
 	publishRate float64
 	dropAcks    float64
 	ackDelay    time.Duration
+	dropFrom    string
+	clockOffset time.Duration
 	promAddr    metricsFlag
 	transport   transportFlag
 	controlKey  controlKeyFlag
@@ -49,6 +53,12 @@ func (f *agentFlags) register(fs *flag.FlagSet) {
 	fs.Float64Var(&f.publishRate, "publish-rate", 0, "ordinary events per second to publish on the first channel (0: none)")
 	fs.Float64Var(&f.dropAcks, "test-drop-acks", 0, "TESTING ONLY: drop this fraction (0..1) of acks, evenly spread, to see a lossy instance")
 	durationVar(fs, &f.ackDelay, "test-ack-delay", 0, "TESTING ONLY: delay every ack (and so the handler) by this long")
+	fs.StringVar(&f.dropFrom, "test-drop-from", "", "TESTING ONLY: `ID=FRACTION` loses that fraction (0..1) of the events from instance ID, evenly spread,\nbefore any accounting: one lossy path in the delivery matrix")
+	fs.Func("test-clock-offset", "TESTING ONLY: shift this agent's clock by a `duration` (-250ms, 1s): a machine whose clock is off", func(v string) error {
+		d, err := time.ParseDuration(v)
+		f.clockOffset = d
+		return err
+	})
 	f.promAddr.register(fs)
 	f.transport.register(fs)
 	f.controlKey.register(fs)
@@ -64,6 +74,12 @@ func (f *agentFlags) check() error {
 	}
 	if f.ackDelay < 0 {
 		errs = append(errs, fmt.Errorf("--test-ack-delay must not be negative, got %v", f.ackDelay))
+	}
+	if _, _, err := parseDropFrom(f.dropFrom); err != nil {
+		errs = append(errs, err)
+	}
+	if f.clockOffset > time.Hour || f.clockOffset < -time.Hour {
+		errs = append(errs, fmt.Errorf("--test-clock-offset must be within ±1h, got %v", f.clockOffset))
 	}
 	chans := splitList(f.channels)
 	if len(chans) == 0 {
@@ -109,7 +125,11 @@ func runAgent(ctx context.Context, env *Env, args []string) int {
 		opt.TestAckDelay = func() time.Duration { return d }
 	}
 	cfg := bridge.Config{Conn: conn, Channels: splitList(f.channels), InstanceID: f.id, Logger: logger, Sharded: f.common.Sharded,
-		Transport: f.transport.String(), ControlKey: key}
+		Transport: f.transport.String(), ControlKey: key, TestClockOffset: f.clockOffset}
+	if from, frac, _ := parseDropFrom(f.dropFrom); from != "" {
+		lose := probe.DropRatio(frac)
+		cfg.TestDrop = func(source string) bool { return source == from && lose() }
+	}
 	return runAgentServing(ctx, env, cfg, opt, publishing{rate: f.publishRate, event: agentEvent}, &f.promAddr, held.finish)
 }
 
@@ -196,4 +216,17 @@ func publishLoop(ctx context.Context, b *bridge.Bridge, channel string, pub publ
 			_, _ = b.Publish(ctx, channel, typ, data) // counted in Stats
 		}
 	}
+}
+
+// parseDropFrom parses --test-drop-from's ID=FRACTION ("" is none).
+func parseDropFrom(v string) (string, float64, error) {
+	if v == "" {
+		return "", 0, nil
+	}
+	id, fr, ok := strings.Cut(v, "=")
+	p, err := strconv.ParseFloat(fr, 64)
+	if !ok || id == "" || err != nil || p < 0 || p > 1 {
+		return "", 0, fmt.Errorf("--test-drop-from wants ID=FRACTION with a fraction within 0..1, got %q", v)
+	}
+	return id, p, nil
 }

@@ -93,6 +93,7 @@ func (f *watchFlags) register(fs *flag.FlagSet, withConn bool) {
 	f.controlKey.register(fs)
 	f.th = metrics.DefaultThresholds()
 	registerThresholds(fs, &f.th)
+	fs.Var(&f.th.ExpectSubscribers, "expect-subscribers", "`N` connections subscribed in all (CLIENT LIST, else the busiest channel's NUMSUB), or CHANNEL=N per channel\n(PUBSUB NUMSUB), comma-separated: WARN when fewer for longer than --alert-hold, CRIT at none")
 }
 
 func (f *watchFlags) check() error {

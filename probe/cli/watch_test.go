@@ -151,6 +151,8 @@ func TestWatchUsageAndConnectionErrors(t *testing.T) {
 		{"watch", "--theme", "neon"},
 		{"watch", "--probe-rate", "0"},
 		{"watch", "--json", "--markdown"},
+		{"watch", "--expect-subscribers", "0"},
+		{"agent", "--test-drop-from", "x=1.5"},
 		{"watch", "--redis", "redis://:s3cret@127.0.0.1:1", "--headless", "--duration", "1s"},
 		{"agent", "--test-drop-acks", "2"},
 		{"demo", "--instances", "0"},
