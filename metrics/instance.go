@@ -25,6 +25,8 @@ type instance struct {
 	// never answered a probe (a forged stats sender) costs no histograms.
 	session *Histogram
 	rtt     *rttWindow
+	gen     uint64  // round trips recorded: tells when the figures are stale
+	fig     figures // derived from session and rtt on the tick
 	ring    counterRing
 
 	prev         []bootReport   // last report of the latest boots, for deltas
@@ -249,11 +251,46 @@ func (in *instance) disconnectedFor(now time.Time) float64 {
 	return in.disconnected + now.Sub(in.reportedAt).Seconds()
 }
 
+// figures are an instance's latency figures as of their second: what the
+// histograms say, derived on the tick once a second (or at once after the
+// first sample), so that neither a snapshot nor a tick walks the histograms
+// of a thousand instances each time: a snapshot copies these.
+type figures struct {
+	sec      int64 // the second they were derived for
+	gen      uint64
+	session  Percentiles
+	rtt10    Percentiles
+	dist     []Bucket
+	latDist  LatencyDist
+	chart    Series
+	hasChart bool
+}
+
+// derive brings the figures up to now's second. The histograms are walked
+// only when the second changed and there are new samples since, or the
+// window has moved past them: once a second at most per instance.
+func (in *instance) derive(now time.Time, scratch *Histogram) {
+	sec := now.Unix()
+	f := &in.fig
+	switch {
+	case f.hasChart && in.session == nil:
+		return // no round trip yet: nothing to derive, and nothing changes
+	case f.hasChart && f.sec == sec:
+		return // derived this second: new samples show from the next one
+	}
+	f.sec, f.gen, f.hasChart = sec, in.gen, true
+	f.session = in.session.Summary()
+	f.rtt10 = in.rtt.window(sec, scratch)
+	f.dist, f.latDist = in.session.Distributions(16)
+	f.chart = in.rtt.series(sec)
+}
+
 // recordRTT books one round trip, making the histograms on the first.
 func (in *instance) recordRTT(now time.Time, rtt time.Duration) {
 	if in.session == nil {
 		in.session, in.rtt = NewHistogram(), newRTTWindow()
 	}
+	in.gen++
 	in.session.Record(rtt)
 	in.rtt.record(now, rtt)
 }

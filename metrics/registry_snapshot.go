@@ -30,6 +30,9 @@ func (r *Registry) Tick(now time.Time) {
 	for _, s := range r.sources {
 		s.pruneBoots(now)
 	}
+	for _, in := range r.instances {
+		in.derive(now, r.scratch)
+	}
 	for id, in := range r.instances {
 		in.pruneBoots(now)
 		if silent := now.Sub(in.lastSeen); r.cfg.ForgetAfter > 0 && silent > r.cfg.ForgetAfter && !r.sight.blind() {
@@ -109,8 +112,8 @@ func (r *Registry) instanceRow(in *instance, now time.Time, history []AlertChang
 		ID: in.id, Boot: in.boot, Role: in.role,
 		Delivery: nanIfNone(in.acked, in.sent), Delivery10s: nanIfNone(w10.acked, w10.resolved),
 		Delivery1m: nanIfNone(w60.acked, w60.resolved), ProbesSent: in.sent, Acked: in.acked,
-		RTT: in.session.Summary(), RTT10s: in.rtt.window(sec, r.scratch),
-		Chart: in.rtt.series(sec), Lost: in.lost, Duplicates: in.dups, Late: in.late,
+		RTT: in.fig.session, RTT10s: in.fig.rtt10, Dist: in.fig.dist, LatencyDist: in.fig.latDist,
+		Chart: in.fig.chart, Lost: in.lost, Duplicates: in.dups, Late: in.late,
 		SelfReceived: int64(in.cum.SelfReceived), Collisions: int64(in.cum.Collisions),
 		Errors: int64(in.cum.Errors), Reconnects: int64(in.cum.Reconnects), Drops: int64(in.cum.Drops),
 		Malformed: int64(in.cum.Malformed), Received: int64(in.cum.Received), Published: int64(in.cum.Published),
@@ -119,7 +122,6 @@ func (r *Registry) instanceRow(in *instance, now time.Time, history []AlertChang
 		LastSeen: in.lastSeen, LastSeenMs: now.Sub(in.lastSeen).Milliseconds(), Left: in.left,
 		Rules: r.engine.Judgements(in.id, now),
 	}
-	row.Dist, row.LatencyDist = in.session.Distributions(16)
 	row.Status = worst(row.Rules)
 	row.State = row.Status.Level
 	if in.awaiting && row.Rules["silent"].Level == OK {
@@ -193,7 +195,7 @@ func (r *Registry) evaluate(now time.Time) {
 		w := in.ring.sum(sec, windowSecs)
 		observeOrSkip(e, now, "delivery", id, nanIfNone(w.acked, w.resolved))
 		p99 := math.NaN()
-		if rtt := in.rtt.window(sec, r.scratch); rtt.Count > 0 {
+		if rtt := in.fig.rtt10; rtt.Count > 0 {
 			p99 = rtt.P99
 		}
 		observeOrSkip(e, now, "p99", id, p99)
