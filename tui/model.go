@@ -64,6 +64,9 @@ type Config struct {
 	Renderer *lipgloss.Renderer
 	// SnapshotDir receives `s` snapshots; DefaultSnapshotDir when empty.
 	SnapshotDir string
+	// SnapshotBg is the page of a snapshot's PNG and SVG: BgTheme (the
+	// default, also for "" or an unknown value), BgLight or BgDark.
+	SnapshotBg string
 	// Now is the clock (tests fix it); time.Now when nil.
 	Now func() time.Time
 }

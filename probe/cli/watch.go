@@ -55,7 +55,7 @@ type watchFlags struct {
 	duration      time.Duration
 	json          bool
 	markdown      bool
-	snapshotDir   string
+	snapshot      snapshotFlags
 	th            metrics.Thresholds
 	promAddr      metricsFlag
 	transport     transportFlag
@@ -79,7 +79,7 @@ func (f *watchFlags) register(fs *flag.FlagSet, withConn bool) {
 	durationVar(fs, &f.duration, "duration", 0, "stop after this long (default: until Ctrl-C or q)")
 	fs.BoolVar(&f.json, "json", false, "headless: print the final state as one JSON object on stdout")
 	fs.BoolVar(&f.markdown, "markdown", false, "headless: print the final state as Markdown on stdout")
-	fs.StringVar(&f.snapshotDir, "snapshot-dir", tui.DefaultSnapshotDir, "where the 's' key writes snapshots")
+	f.snapshot.register(fs)
 	fs.BoolVar(&f.baseline, "baseline", false, "run a raw-Redis lane beside the probes (plain PUBLISH/SUBSCRIBE on a private channel,\nat the probe rate): raw latency shows next to the bridge's")
 	f.promAddr.register(fs)
 	f.transport.register(fs)
@@ -110,6 +110,9 @@ func (f *watchFlags) check() error {
 		errs = append(errs, fmt.Errorf("--probe-rate must be within %g..%g, got %g", float64(probe.MinProbeRate), float64(probe.MaxProbeRate), f.probeRate))
 	}
 	if err := checkThresholds(f.th); err != nil {
+		errs = append(errs, err)
+	}
+	if err := f.snapshot.check(); err != nil {
 		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
@@ -240,7 +243,7 @@ func exitFor(s metrics.Snapshot) int {
 // dashboard runs the terminal UI until q, Ctrl-C, --duration or ctx ends.
 func (f *watchFlags) dashboard(ctx context.Context, env *Env, o *probe.Observer) int {
 	m := tui.New(tui.Config{
-		Snapshots: o.Snapshots(), Control: o, Theme: f.theme, SnapshotDir: f.snapshotDir,
+		Snapshots: o.Snapshots(), Control: o, Theme: f.theme, SnapshotDir: f.snapshot.dir, SnapshotBg: f.snapshot.bg,
 	})
 	p := tea.NewProgram(m, tea.WithAltScreen(), tea.WithContext(ctx), tea.WithInput(env.Stdin), tea.WithOutput(os.Stdout))
 	_, err := p.Run()
