@@ -44,6 +44,7 @@ func runDemo(ctx context.Context, env *Env, args []string) int {
 	if *instances < 1 || *instances > 50 {
 		return env.Fail(ExitUsage, fmt.Errorf("--instances must be within 1..50, got %d", *instances))
 	}
+	f.cmd = "demo " + strconv.Itoa(*instances) + " instances"
 	mr := miniredis.NewMiniRedis()
 	if err := mr.StartAddr("127.0.0.1:0"); err != nil {
 		return env.Fail(ExitUsage, fmt.Errorf("demo: start embedded Redis: %w", err))
