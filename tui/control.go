@@ -107,7 +107,10 @@ func (m Model) startSnapshot() (tea.Model, tea.Cmd) {
 		return m.say("nothing to snapshot yet", true).redraw(), nil
 	}
 	job := snapshotJob{dir: m.cfg.SnapshotDir, at: m.cfg.Now(), frame: m.frame, snap: *m.snap,
-		colours: ImageColours(m.styles.Palette, m.cfg.SnapshotBg)}
+		colours: ImageColours(m.styles.Palette, m.cfg.SnapshotBg), replay: m.cfg.Replay != nil}
+	if job.replay { // named after the moment on show, not the replay's clock
+		job.at = m.snap.At
+	}
 	m = m.say(fmt.Sprintf("writing snapshot to %s…", job.dir), false).redraw()
 	return m, func() tea.Msg { return writeSnapshot(job) }
 }

@@ -25,6 +25,7 @@ type headerPanel struct {
 	rate   float64
 	closed bool
 	stale  time.Duration // since the last snapshot, once past staleAfter
+	replay string        // a replay's play state and position bar, drawn first
 }
 
 func (h headerPanel) view(s *metrics.Snapshot, st *themes.Styles, w int) string {
@@ -67,6 +68,9 @@ func (h headerPanel) state(s *metrics.Snapshot, st *themes.Styles, w int) string
 		return st.Muted.Render(clip(" waiting for the observer…", w))
 	}
 	parts := []string{" " + h.conn(s, st)}
+	if h.replay != "" {
+		parts = []string{" " + h.replay, h.conn(s, st)}
+	}
 	if h.stale > 0 && !h.closed {
 		parts = append(parts, st.Warn.Render("no snapshot for "+fmtSpan(h.stale)))
 	}

@@ -49,6 +49,8 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m.onControlDone(msg).redraw(), nil
 	case snapshotWrittenMsg:
 		return m.onSnapshotWritten(msg), nil
+	case positionMsg:
+		return m.onPosition(msg), nil
 	}
 	return m, nil
 }
@@ -117,7 +119,8 @@ func (m Model) onBeat(msg beatMsg) (tea.Model, tea.Cmd) {
 		m.status = status{}
 		dirty = true
 	}
-	if m.snap != nil && !m.header.closed && !m.lastRecv.IsZero() {
+	// A replay sends frames only as its clock moves: a pause is not stale.
+	if m.snap != nil && !m.header.closed && !m.lastRecv.IsZero() && m.cfg.Replay == nil {
 		if age := now.Sub(m.lastRecv); age >= staleAfter {
 			m.header.stale = age // the "no snapshot for Ns" counter moves
 			dirty = true

@@ -39,6 +39,7 @@ var commands = []*Command{
 	agentCommand,
 	validateCommand,
 	benchCommand,
+	replayCommand,
 }
 
 // version is set at build time with
