@@ -111,14 +111,16 @@ func WatchText(s metrics.Snapshot) Reporter {
 }
 
 // WatchMarkdown reports the observer's state as Markdown tables (header
-// facts, instances, sources, active alerts, recent changes) for a ticket.
+// facts, instances, sources, active alerts, recent changes) for a ticket,
+// every line within PasteWidth: a table that would be wider (the
+// instances' 22 columns) is a list.
 func WatchMarkdown(s metrics.Snapshot) Reporter {
 	return func(w io.Writer) error {
 		var b bytes.Buffer
 		fmt.Fprintf(&b, "## bridgescope watch — %s\n\n", s.At.UTC().Format(time.RFC3339))
 		facts := [][]string{{"field", "value"}}
 		facts = append(facts, watchFacts(s)...)
-		MarkdownTable(&b, facts)
+		MarkdownFit(&b, facts, PasteWidth)
 		sections := []struct {
 			title string
 			rows  [][]string
@@ -135,13 +137,14 @@ func WatchMarkdown(s metrics.Snapshot) Reporter {
 		for i, sec := range sections {
 			fmt.Fprintf(&b, "\n### %s\n\n", sec.title)
 			if i == 0 {
-				b.WriteString(MarkdownEscape(windowsNote) + "\n\n")
+				MarkdownParagraph(&b, MarkdownEscape(windowsNote), PasteWidth)
+				b.WriteString("\n")
 			}
 			if len(sec.rows) < 2 {
 				b.WriteString("none\n")
 				continue
 			}
-			MarkdownTable(&b, sec.rows)
+			MarkdownFit(&b, sec.rows, PasteWidth)
 		}
 		return write(w, "watch markdown", b.Bytes())
 	}
