@@ -40,6 +40,7 @@ var commands = []*Command{
 	validateCommand,
 	benchCommand,
 	replayCommand,
+	reportCommand,
 }
 
 // version is set at build time with
