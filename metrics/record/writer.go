@@ -66,7 +66,8 @@ type Recorder struct {
 	gz       *gzip.Writer
 	prev     tree // the last frame written, nil at a segment's start
 	segStart time.Time
-	flushed  time.Time
+	pending  time.Time // when the oldest frame not yet flushed was written
+	wrote    time.Time // when the last frame was written
 	every    time.Duration
 	last     time.Time // the last frame's time
 	distAt   time.Time // when the distributions were last kept
@@ -168,7 +169,9 @@ func (r *Recorder) keep(s metrics.Snapshot, always bool) error {
 	if r.err != nil {
 		return r.err
 	}
-	if !r.last.IsZero() && (!s.At.After(r.last) || (!always && s.At.Sub(r.last) < r.every)) {
+	// Within an eighth: the refresh ticker's jitter must not make a frame
+	// a second into one every 1.25 s.
+	if !r.last.IsZero() && (!s.At.After(r.last) || (!always && s.At.Sub(r.last) < r.every-r.every/8)) {
 		return nil
 	}
 	r.last = s.At
@@ -211,7 +214,15 @@ func (r *Recorder) write(s metrics.Snapshot) error {
 		return err
 	}
 	r.prev = t
-	if now.Sub(r.flushed) >= FlushEvery {
+	// A frame that comes after a pause (a frame a second) is flushed at
+	// once; frames that come fast are flushed when the oldest of them is
+	// half the promise old, leaving the other half for scheduling.
+	last := r.wrote
+	r.wrote = now
+	if r.pending.IsZero() {
+		r.pending = now
+	}
+	if now.Sub(last) >= FlushEvery/2 || now.Sub(r.pending) >= FlushEvery/2 {
 		return r.flush(now)
 	}
 	return nil
@@ -222,15 +233,15 @@ func (r *Recorder) write(s metrics.Snapshot) error {
 func (r *Recorder) Flush() error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.err != nil || r.gz == nil {
+	if r.err != nil || r.gz == nil || r.pending.IsZero() {
 		return r.err
 	}
 	r.err = r.flush(r.now())
 	return r.err
 }
 
-func (r *Recorder) flush(now time.Time) error {
-	r.flushed = now
+func (r *Recorder) flush(time.Time) error {
+	r.pending = time.Time{}
 	if err := r.gz.Flush(); err != nil {
 		return err
 	}
