@@ -1,6 +1,8 @@
 package tui
 
 import (
+	"slices"
+
 	"github.com/bridgescope/bridgescope/metrics"
 	"github.com/bridgescope/bridgescope/metrics/report"
 )
@@ -38,24 +40,24 @@ func cleanSnapshot(s metrics.Snapshot) metrics.Snapshot {
 	s.ProbeChannels, s.Channels = sanitizeAll(s.ProbeChannels, sanitize), sanitizeAll(s.Channels, sanitize)
 	s.Notes, s.Info = sanitizeAll(s.Notes, sanitizeMessage), sanitizeAll(s.Info, sanitizeMessage)
 	s.Blind = sanitizeMessage(s.Blind)
-	s.Instances = append([]metrics.InstanceRow(nil), s.Instances...)
+	s.Instances = slices.Clone(s.Instances)
 	for i := range s.Instances {
 		in := &s.Instances[i]
 		in.ID, in.Boot, in.Role = sanitize(in.ID), sanitize(in.Boot), sanitize(in.Role)
 		in.Recent = cleanChanges(in.Recent)
 	}
-	s.Sources = append([]metrics.SourceRow(nil), s.Sources...)
+	s.Sources = slices.Clone(s.Sources)
 	for i := range s.Sources {
 		s.Sources[i].ID = sanitize(s.Sources[i].ID)
 	}
-	s.Alerts = append([]metrics.Alert(nil), s.Alerts...)
+	s.Alerts = slices.Clone(s.Alerts)
 	for i := range s.Alerts {
 		a := &s.Alerts[i]
 		a.Rule, a.Instance, a.Condition = sanitize(a.Rule), sanitize(a.Instance), sanitize(a.Condition)
 		a.Message = sanitizeMessage(a.Message)
 	}
 	s.History = cleanChanges(s.History)
-	s.Shards = append([]metrics.ShardRow(nil), s.Shards...)
+	s.Shards = slices.Clone(s.Shards)
 	for i := range s.Shards {
 		sh := &s.Shards[i]
 		sh.Addr, sh.State, sh.LastError = sanitize(sh.Addr), sanitize(sh.State), sanitize(sh.LastError)
@@ -79,7 +81,7 @@ func cleanChanges(in []metrics.AlertChange) []metrics.AlertChange {
 	if in == nil {
 		return nil
 	}
-	out := append([]metrics.AlertChange(nil), in...)
+	out := slices.Clone(in)
 	for i := range out {
 		out[i].Rule, out[i].Instance = sanitize(out[i].Rule), sanitize(out[i].Instance)
 		out[i].Note = sanitizeMessage(out[i].Note)

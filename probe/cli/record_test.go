@@ -17,6 +17,7 @@ import (
 	"github.com/bridgescope/bridgescope/bridge/bridgetest"
 	"github.com/bridgescope/bridgescope/metrics/record"
 	"github.com/bridgescope/bridgescope/metrics/report"
+	"github.com/google/go-cmp/cmp"
 )
 
 // runMain runs the command line in this process and returns stdout,
@@ -206,6 +207,66 @@ func screenshotInBrowser(t *testing.T, page string) {
 		host := strings.SplitN(strings.SplitN(u, "://", 2)[len(strings.SplitN(u, "://", 2))-1], "/", 2)[0]
 		if !strings.HasSuffix(host, ".google.com") && !strings.HasSuffix(host, ".googleapis.com") {
 			t.Errorf("a request left the page: %s", u)
+		}
+	}
+}
+
+// TestRecordedDemoReplaysThreeMoments records a 60 s demo in the dashboard
+// with every refresh kept, presses s at three moments (the JSON it writes
+// is watch --json's of the snapshot on screen), and checks that replay
+// --at each moment prints that JSON to the byte. Each moment is the
+// snapshot's own time, so a loaded machine only moves the moments.
+func TestRecordedDemoReplaysThreeMoments(t *testing.T) {
+	if _, err := exec.LookPath("tmux"); err != nil {
+		if os.Getenv(bridgetest.RequireEnv) == "1" {
+			t.Fatal("tmux is not installed (CI installs it)")
+		}
+		t.Skip("tmux is not installed")
+	}
+	if testing.Short() {
+		t.Skip("a 60 s session")
+	}
+	dir := t.TempDir()
+	file, snaps := filepath.Join(dir, "demo60.rec"), filepath.Join(dir, "snaps")
+	tmux := startTmux(t, dir, []string{"demo", "--record", file, "--record-every", "0", "--duration", "60s",
+		"--theme", "dark", "--snapshot-dir", snaps})
+	screen := func() string { return tmux("capture-pane", "-p", "-t", "dash") }
+	wait := func(what string, d time.Duration, ok func(string) bool) {
+		t.Helper()
+		for deadline := time.Now().Add(d); !ok(screen()); time.Sleep(200 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("the screen never showed %s:\n%s\nstderr:\n%s", what, screen(), readOr(filepath.Join(dir, "stderr.txt")))
+			}
+		}
+	}
+	has := func(sub string) func(string) bool { return func(s string) bool { return strings.Contains(s, sub) } }
+	wait("the demo", 30*time.Second, has("bot-1"))
+	start := time.Now()
+	for i, at := range []time.Duration{12 * time.Second, 27 * time.Second, 42 * time.Second} {
+		time.Sleep(time.Until(start.Add(at)))
+		tmux("send-keys", "-t", "dash", "s")
+		wait("the snapshot written", 20*time.Second, func(s string) bool {
+			files, _ := filepath.Glob(filepath.Join(snaps, "*.json"))
+			return len(files) == i+1 && strings.Contains(s, "snapshot: bridgescope-")
+		})
+	}
+	wait("the end of the session", 60*time.Second, has("bridgescope exited"))
+	jsons, _ := filepath.Glob(filepath.Join(snaps, "*.json"))
+	if len(jsons) != 3 {
+		t.Fatalf("snapshots: %v", jsons)
+	}
+	for _, j := range jsons {
+		live, _ := os.ReadFile(j)
+		var s struct {
+			At time.Time `json:"at"`
+		}
+		if err := json.Unmarshal(live, &s); err != nil {
+			t.Fatal(err)
+		}
+		out, errText, code := runMain(t, "replay", file, "--at", s.At.Format(time.RFC3339Nano), "--json")
+		if code != ExitOK || out != string(live) {
+			t.Errorf("replay --at %s (exit %d, %s) differs from the JSON the dashboard wrote then (-live +replay):\n%s",
+				s.At.Format("15:04:05.000"), code, errText, cmp.Diff(string(live), out))
 		}
 	}
 }
