@@ -238,6 +238,9 @@ func (b *SessionBuilder) Add(f metrics.Snapshot) {
 func (b *SessionBuilder) check(rule string, th metrics.Thresholds) *SessionCheck {
 	c := b.checks[rule]
 	if c == nil {
+		if b.s.Thresholds != (metrics.Thresholds{}) { // the recording's own, as configured
+			th = b.s.Thresholds
+		}
 		c = &SessionCheck{Rule: clean(rule), Condition: ruleCondition(rule, th)}
 		b.checks[rule] = c
 	}
