@@ -60,3 +60,20 @@ func TestParseCaps(t *testing.T) {
 		t.Fatalf("size %d×%d", w, h)
 	}
 }
+
+// TestDashboardGlyphsAreDrawn: every symbol the dashboard draws is in Go
+// Mono or drawn as a shape, never the tofu box.
+func TestDashboardGlyphsAreDrawn(t *testing.T) {
+	fs, err := faces()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range "µ·×Σ–—•…↑→↓↘−∘≈≤─━┄└┤┼╴╶█▸◌●✓✗╭╮╯╰│▶⏸■▁▂▃▄▅▆▇" {
+		if _, ok := shapeOf(r, CellWidth, CellHeight); ok {
+			continue
+		}
+		if !hasGlyphs(fs[0], string(r)) || !hasGlyphs(fs[1], string(r)) {
+			t.Errorf("%c (U+%04X) is neither in Go Mono nor a shape", r, r)
+		}
+	}
+}

@@ -263,6 +263,9 @@ func symbolShape(r rune, w, h float64) (shape, bool) {
 			s = append(s, circle(cx+w*0.38*math.Cos(a), cy+w*0.38*math.Sin(a), t*0.6, false))
 		}
 		return s, true
+	case '⏸': // the replay's pause mark
+		bw, gap, hh := w*0.2, w*0.16, w*0.4
+		return shape{rect(cx-gap/2-bw, cy-hh, cx-gap/2, cy+hh), rect(cx+gap/2, cy-hh, cx+gap/2+bw, cy+hh)}, true
 	case '■', '▪':
 		s := w * 0.4
 		if r == '▪' {
