@@ -38,7 +38,7 @@ func (o Colours) Resolve(c Cell) (fg, bg color.RGBA) {
 		fg = o.mirror(rgba(c.Fg))
 	}
 	if c.Bg != nil {
-		bg = o.mirror(rgba(c.Bg))
+		bg = o.apart(o.mirror(rgba(c.Bg)))
 	}
 	if c.Attrs&cellbuf.ReverseAttr != 0 {
 		fg, bg = bg, fg
@@ -47,6 +47,29 @@ func (o Colours) Resolve(c Cell) (fg, bg color.RGBA) {
 		fg = mix(fg, bg, 0.4)
 	}
 	return Readable(fg, bg), bg
+}
+
+// bgApart is the least OKLab lightness between a mirrored cell background
+// and the page, on the side away from the page's end (lighter on a dark
+// page, darker on a light one, as a raised bar reads): a selected row's
+// light grey, mirrored onto a dark page, would otherwise be a black band
+// barely off the page.
+const bgApart = 0.12
+
+// apart keeps a mirrored background visibly off the page.
+func (o Colours) apart(c color.RGBA) color.RGBA {
+	if !o.Mirror {
+		return c
+	}
+	l, a, b := toOKLab(c)
+	pl, _, _ := toOKLab(rgba(o.Page))
+	switch {
+	case pl < 0.5 && l < pl+bgApart:
+		return fromOKLab(pl+bgApart, a, b)
+	case pl >= 0.5 && l > pl-bgApart:
+		return fromOKLab(pl-bgApart, a, b)
+	}
+	return c
 }
 
 func (o Colours) mirror(c color.RGBA) color.RGBA {
