@@ -69,6 +69,7 @@ type Recorder struct {
 	pending  time.Time // when the oldest frame not yet flushed was written
 	wrote    time.Time // when the last frame was written
 	every    time.Duration
+	segment  time.Duration
 	last     time.Time // the last frame's time
 	distAt   time.Time // when the distributions were last kept
 	err      error
@@ -87,6 +88,8 @@ type Options struct {
 	// OnDrop is told each time the cap drops old data (all of it dropped
 	// so far); it must not block.
 	OnDrop func(Dropped)
+	// Segment is how long a segment runs (SegmentEvery when 0).
+	Segment time.Duration
 	// Every keeps a frame only when it is this far past the one before
 	// (DefaultEvery when 0; under the observer's refresh, every one).
 	Every time.Duration
@@ -108,12 +111,15 @@ func Create(path string, h Header, o Options) (*Recorder, error) {
 	if o.Every == 0 {
 		o.Every = DefaultEvery
 	}
+	if o.Segment == 0 {
+		o.Segment = SegmentEvery
+	}
 	h.Format, h.Version, h.MaxBytes = FormatName, FormatVersion, o.MaxBytes
 	f, err := os.Create(path)
 	if err != nil {
 		return nil, fmt.Errorf("record: %w", err)
 	}
-	r := &Recorder{path: path, header: h, max: o.MaxBytes, now: o.Now, f: f, onDrop: o.OnDrop, every: o.Every}
+	r := &Recorder{path: path, header: h, max: o.MaxBytes, now: o.Now, f: f, onDrop: o.OnDrop, every: o.Every, segment: o.Segment}
 	hdr, err := headerMember(h)
 	if err == nil {
 		err = r.put(hdr)
@@ -185,7 +191,7 @@ func (r *Recorder) write(s metrics.Snapshot) error {
 		return err
 	}
 	now := r.now()
-	if r.gz != nil && (now.Sub(r.segStart) >= SegmentEvery || r.size-r.segs[len(r.segs)-1].off >= r.max/segmentShare) {
+	if r.gz != nil && (now.Sub(r.segStart) >= r.segment || r.size-r.segs[len(r.segs)-1].off >= r.max/segmentShare) {
 		if err := r.endSegment(); err != nil {
 			return err
 		}
