@@ -1,6 +1,7 @@
 package frameimage
 
 import (
+	"bytes"
 	"image/color"
 	"math/rand/v2"
 	"strings"
@@ -75,5 +76,21 @@ func TestDashboardGlyphsAreDrawn(t *testing.T) {
 		if !hasGlyphs(fs[0], string(r)) || !hasGlyphs(fs[1], string(r)) {
 			t.Errorf("%c (U+%04X) is neither in Go Mono nor a shape", r, r)
 		}
+	}
+}
+
+// TestSVGWordsSitOnTheirCells: each word is its own <text> at its cell, so
+// a viewer that collapses blanks (Chrome does) cannot move a column.
+func TestSVGWordsSitOnTheirCells(t *testing.T) {
+	var b bytes.Buffer
+	Frame{Grid: Parse("  ID     P99\n  bot-1  1.2ms"), Colours: Colours{Page: color.White, Text: color.Black}}.WriteSVG(&b)
+	svg := b.String()
+	for _, want := range []string{`x="24" y="`, `>ID</text>`, `x="108" y="43"`, `>P99</text>`, `>bot-1</text>`, `textLength="60"`} {
+		if !strings.Contains(svg, want) {
+			t.Errorf("the SVG lacks %s:\n%s", want, svg)
+		}
+	}
+	if strings.Contains(svg, "> ") || strings.Contains(svg, " </text>") {
+		t.Errorf("a <text> holds a blank:\n%s", svg)
 	}
 }

@@ -50,7 +50,7 @@ func (f Frame) WriteSVG(b *bytes.Buffer) {
 			x = end
 		}
 	}
-	fmt.Fprintf(b, `<g font-family="%s" font-size="%d" xml:space="preserve">`+"\n", fontStack, FontSize)
+	fmt.Fprintf(b, `<g font-family="%s" font-size="%d">`+"\n", fontStack, FontSize)
 	base := CellHeight * 3 / 4 // Go Mono's baseline at FontSize, as the PNG draws it
 	if fs, err := faces(); err == nil {
 		base = baseline(fs[0])
@@ -80,15 +80,17 @@ func svgRun(b *bytes.Buffer, row []drawCell, x, y, base int) int {
 	var text strings.Builder
 	for end < len(row) {
 		d := row[end]
-		if d.width != 0 && (d.fg != c.fg || d.bold != c.bold || d.italic != c.italic || d.under != c.under || isShape(d.text)) {
+		// A blank ends the run: each word is placed on its own cell, so
+		// no viewer's whitespace rules (Chrome collapses the blanks of
+		// xml:space="preserve" text) can move a column.
+		if d.width != 0 && (d.text == " " || d.fg != c.fg || d.bold != c.bold || d.italic != c.italic || d.under != c.under || isShape(d.text)) {
 			break
 		}
 		text.WriteString(d.text)
 		cells++
 		end++
 	}
-	t := strings.TrimRight(text.String(), " ")
-	n := cells - (len(text.String()) - len(t)) // trailing blanks are one byte a cell
+	t, n := text.String(), cells
 	fmt.Fprintf(b, `<text x="%d" y="%d" fill="%s" textLength="%d" lengthAdjust="spacingAndGlyphs"%s>%s</text>`+"\n",
 		x*CellWidth, y*CellHeight+base, Hex(c.fg), n*CellWidth, attrs(c), escape(t))
 	return end
