@@ -270,3 +270,23 @@ func TestRecordedDemoReplaysThreeMoments(t *testing.T) {
 		}
 	}
 }
+
+// TestValidateHTML: validate --html writes the run's report as one
+// self-contained page beside what it prints.
+func TestValidateHTML(t *testing.T) {
+	s := bridgetest.Start(t)
+	page := filepath.Join(t.TempDir(), "v.html")
+	out, errText, code := runMain(t, "validate", "--redis", s.URL(), "--instances", "2", "--duration", "1s", "--rate", "20", "--html", page)
+	if code != ExitOK || !strings.Contains(out, "Status: PASS") {
+		t.Fatalf("validate: exit %d\n%s\n%s", code, out, errText)
+	}
+	raw, err := os.ReadFile(page)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{report.CSP, "<h2>Checks</h2>", "PASS", "<h2>Distribution</h2>"} {
+		if !strings.Contains(string(raw), want) {
+			t.Errorf("the page lacks %q", want)
+		}
+	}
+}
