@@ -2,6 +2,7 @@ package record
 
 import (
 	"bytes"
+	"compress/gzip"
 	"os"
 	"path/filepath"
 	"strings"
@@ -226,5 +227,31 @@ func TestTruncatedAndCorrupt(t *testing.T) {
 	os.WriteFile(p, []byte("not a recording"), 0o644)
 	if _, err := Open(p); err == nil {
 		t.Error("a text file opened as a recording")
+	}
+}
+
+// TestCapsRefused: a cap under MinMaxBytes is refused, and a frame line
+// past maxLine is damage, not a read of unbounded memory.
+func TestCapsRefused(t *testing.T) {
+	dir := t.TempDir()
+	if _, err := Create(filepath.Join(dir, "small.rec"), Header{}, Options{MaxBytes: MinMaxBytes - 1}); err == nil {
+		t.Error("a cap under MinMaxBytes was accepted")
+	}
+	path := filepath.Join(dir, "long.rec")
+	hdr, _ := headerMember(Header{Format: FormatName, Version: FormatVersion})
+	var seg bytes.Buffer
+	zw := gzip.NewWriter(&seg)
+	zw.Write([]byte(`{"t":"2026-03-04T03:00:00Z","k":{"at":"`))
+	zw.Write(bytes.Repeat([]byte("x"), maxLine+10))
+	zw.Write([]byte("\"}}\n"))
+	zw.Close()
+	os.WriteFile(path, append(hdr, seg.Bytes()...), 0o644)
+	rec, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rec.Close()
+	if rec.Damage == nil || rec.Len() != 0 {
+		t.Fatalf("a %d-byte line read as %d frames, damage %v", maxLine+10, rec.Len(), rec.Damage)
 	}
 }

@@ -3,6 +3,7 @@ package report_test
 import (
 	"bytes"
 	"encoding/xml"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -100,5 +101,39 @@ func TestSessionMarkdownFits(t *testing.T) {
 	}
 	if !strings.Contains(b.String(), "`deliv ") {
 		t.Error("no sparklines")
+	}
+}
+
+// TestSessionCaps drives a session past every cap: the points of a series,
+// the instances charted, the alert changes kept; each says what it left.
+func TestSessionCaps(t *testing.T) {
+	b := report.NewSessionBuilder(report.Session{Thresholds: metrics.DefaultThresholds()})
+	n := report.MaxSessionInstances + 7
+	frames := 2*report.MaxAlertSpans + 10 // past every cap
+	for i := range frames {
+		s := metrics.Snapshot{At: wrAt.Add(time.Duration(i) * time.Second)}
+		for k := range n {
+			s.Instances = append(s.Instances, metrics.InstanceRow{ID: fmt.Sprintf("i-%03d", k), Delivery10s: 100,
+				RTT10s: metrics.Percentiles{Count: 1, P50: 1, P99: float64(i)}})
+		}
+		if i%2 == 0 { // a flapping alert: a new span every other frame
+			s.Alerts = []metrics.Alert{{Rule: "p99", Instance: "i-000", Level: metrics.Warn}}
+		}
+		b.Add(s)
+	}
+	s := b.Build()
+	if len(s.Instances) != report.MaxSessionInstances || s.MoreInst != 7 {
+		t.Errorf("%d instances charted, %d more; want %d and 7", len(s.Instances), s.MoreInst, report.MaxSessionInstances)
+	}
+	if p := s.Instances[0].Points; len(p) > report.MaxSeriesPoints || p[len(p)-1].P99Us != float64(frames-1) {
+		t.Errorf("%d points, the last %v: want at most %d, the worst kept", len(p), p[len(p)-1].P99Us, report.MaxSeriesPoints)
+	}
+	if len(s.Alerts) != report.MaxAlertSpans || s.MoreSpans == 0 {
+		t.Errorf("%d alert spans, %d more", len(s.Alerts), s.MoreSpans)
+	}
+	var b2 bytes.Buffer
+	if err := report.SessionHTML(s, report.HTMLOptions{})(&b2); err != nil || !strings.Contains(b2.String(), "and 7 more instances") ||
+		!strings.Contains(b2.String(), "more changes, past the first") {
+		t.Errorf("the page does not say what the caps left out (%v)", err)
 	}
 }
