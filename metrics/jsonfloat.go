@@ -86,3 +86,53 @@ func (m MatrixRow) MarshalJSON() ([]byte, error) {
 	}{m.From, m.To, m.Channel, m.OtherStreams, m.Expected, m.Received, m.Lost, m.Duplicates, jsonFloat(m.DeliveryPct),
 		m.Window1m, m.Session, m.Latency, m.Status})
 }
+
+// UnmarshalJSON reads what MarshalJSON writes: null is NaN again, so a
+// snapshot read back from its JSON (a recording) writes the same JSON.
+func (s *Series) UnmarshalJSON(b []byte) error {
+	var v struct {
+		P50 []*float64 `json:"p50Us"`
+		P99 []*float64 `json:"p99Us"`
+	}
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	s.P50, s.P99 = nanFloats(v.P50), nanFloats(v.P99)
+	return nil
+}
+
+// UnmarshalJSON reads what MarshalJSON writes: the delivery figures and the
+// clock offset read null (or absent) as NaN, "no data".
+func (r *InstanceRow) UnmarshalJSON(b []byte) error {
+	type plain InstanceRow
+	v := struct {
+		*plain
+		Delivery      *float64 `json:"delivery"`
+		Delivery10s   *float64 `json:"delivery10s"`
+		Delivery1m    *float64 `json:"delivery1m"`
+		ClockOffsetUs *float64 `json:"clockOffsetUs"`
+	}{plain: (*plain)(r)}
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	r.Delivery, r.Delivery10s, r.Delivery1m, r.ClockOffsetUs = nanOr(v.Delivery), nanOr(v.Delivery10s), nanOr(v.Delivery1m), nanOr(v.ClockOffsetUs)
+	return nil
+}
+
+func nanOr(p *float64) float64 {
+	if p == nil {
+		return math.NaN()
+	}
+	return *p
+}
+
+func nanFloats(v []*float64) []float64 {
+	if v == nil {
+		return nil
+	}
+	out := make([]float64, len(v))
+	for i, p := range v {
+		out[i] = nanOr(p)
+	}
+	return out
+}

@@ -40,6 +40,11 @@ type Palette struct {
 	// OnWarn is text drawn on a Warn background (the PAUSED badge).
 	OnWarn lipgloss.TerminalColor
 
+	// Background and Foreground are the terminal colours the palette is
+	// drawn for (#rrggbb). A terminal keeps its own; only an image of the
+	// frame (a snapshot's PNG and SVG) paints them.
+	Background, Foreground string
+
 	// Chart holds xterm-256 colour indexes for the latency chart, whose
 	// library writes its own escape codes; 0 means the terminal default.
 	Chart ChartColors
@@ -57,13 +62,15 @@ var palettes = []Palette{
 		Name: "dark", Text: c("252"), Muted: c("244"), Accent: c("75"), Border: c("240"),
 		HeaderFg: c("255"), HeaderBg: c("236"), SelectedFg: c("255"), SelectedBg: c("238"),
 		OK: c("42"), Warn: c("214"), Crit: c("196"), OnWarn: c("232"),
-		Chart: ChartColors{P50: 75, P99: 177, Warn: 214, Crit: 196},
+		Chart:      ChartColors{P50: 75, P99: 177, Warn: 214, Crit: 196},
+		Background: "#1c1c1c", Foreground: "#d0d0d0",
 	},
 	{
 		Name: "light", Text: c("235"), Muted: c("242"), Accent: c("25"), Border: c("248"),
 		HeaderFg: c("232"), HeaderBg: c("253"), SelectedFg: c("232"), SelectedBg: c("252"),
 		OK: c("28"), Warn: c("130"), Crit: c("160"), OnWarn: c("231"),
-		Chart: ChartColors{P50: 25, P99: 90, Warn: 130, Crit: 160},
+		Chart:      ChartColors{P50: 25, P99: 90, Warn: 130, Crit: 160},
+		Background: "#ffffff", Foreground: "#262626",
 	},
 	{
 		// Bright ANSI colours only: they survive 16-colour terminals and
@@ -71,7 +78,8 @@ var palettes = []Palette{
 		Name: "contrast", Text: c("15"), Muted: c("7"), Accent: c("14"), Border: c("15"),
 		HeaderFg: c("0"), HeaderBg: c("15"), SelectedFg: c("15"), SelectedBg: c("8"),
 		OK: c("10"), Warn: c("11"), Crit: c("9"), OnWarn: c("0"),
-		Chart: ChartColors{P50: 14, P99: 13, Warn: 11, Crit: 9},
+		Chart:      ChartColors{P50: 14, P99: 13, Warn: 11, Crit: 9},
+		Background: "#000000", Foreground: "#ffffff",
 	},
 	{
 		Name: "mono", Mono: true, Text: lipgloss.NoColor{}, Muted: lipgloss.NoColor{},
@@ -79,6 +87,7 @@ var palettes = []Palette{
 		HeaderFg: lipgloss.NoColor{}, HeaderBg: lipgloss.NoColor{},
 		SelectedFg: lipgloss.NoColor{}, SelectedBg: lipgloss.NoColor{},
 		OK: lipgloss.NoColor{}, Warn: lipgloss.NoColor{}, Crit: lipgloss.NoColor{}, OnWarn: lipgloss.NoColor{},
+		Background: "#1c1c1c", Foreground: "#d0d0d0",
 	},
 }
 

@@ -163,9 +163,13 @@ func (m Model) startSnapshot() (tea.Model, tea.Cmd) {
 	if nm, no := m.refused(ActionSnapshot); no {
 		return nm, nil
 	}
-	dir, at, frame, snap := m.cfg.SnapshotDir, m.cfg.Now(), m.frame, *m.snap
-	m = m.say(fmt.Sprintf("writing snapshot to %s…", dir), false).redraw()
-	return m, func() tea.Msg { return writeSnapshot(dir, at, frame, snap) }
+	job := snapshotJob{dir: m.cfg.SnapshotDir, at: m.cfg.Now(), frame: m.frame, snap: *m.snap,
+		colours: ImageColours(m.styles.Palette, m.cfg.SnapshotBg), replay: m.cfg.Replay != nil}
+	if job.replay { // named after the moment on show, not the replay's clock
+		job.at = m.snap.At
+	}
+	m = m.say(fmt.Sprintf("writing snapshot to %s…", job.dir), false).redraw()
+	return m, func() tea.Msg { return writeSnapshot(job) }
 }
 
 func (m Model) onSnapshotWritten(msg snapshotWrittenMsg) Model {
@@ -173,6 +177,6 @@ func (m Model) onSnapshotWritten(msg snapshotWrittenMsg) Model {
 		return m.say("snapshot failed: "+msg.err.Error(), true).redraw()
 	}
 	// The name first: a long directory is what gets cut on a narrow screen.
-	text := fmt.Sprintf("snapshot: %s.{txt,ans,md,json} in %s", filepath.Base(msg.base), filepath.Dir(msg.base))
+	text := fmt.Sprintf("snapshot: %s.{txt,ans,md,json,png,svg} in %s", filepath.Base(msg.base), filepath.Dir(msg.base))
 	return m.say(text, false).redraw()
 }

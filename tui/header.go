@@ -27,6 +27,7 @@ type headerPanel struct {
 	stale  time.Duration // since the last snapshot, once past staleAfter
 	// audience is who watches a shared observer; nil outside serve.
 	audience *Audience
+	replay   string // a replay's play state and position bar, drawn first
 }
 
 func (h headerPanel) view(s *metrics.Snapshot, st *themes.Styles, w int) string {
@@ -73,6 +74,9 @@ func (h headerPanel) state(s *metrics.Snapshot, st *themes.Styles, w int) string
 		return st.Muted.Render(clip(" waiting for the observer…", w))
 	}
 	parts := []string{" " + h.conn(s, st)}
+	if h.replay != "" {
+		parts = []string{" " + h.replay, h.conn(s, st)}
+	}
 	if h.stale > 0 && !h.closed {
 		parts = append(parts, st.Warn.Render("no snapshot for "+fmtSpan(h.stale)))
 	}

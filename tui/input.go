@@ -14,6 +14,8 @@ func (m Model) onKey(k tea.KeyMsg) (tea.Model, tea.Cmd) {
 	switch {
 	case m.table.filter.focused():
 		return m.onFilterKey(k)
+	case m.replay.goTo.Focused():
+		return m.onGoToKey(k)
 	case k.Type == tea.KeyRunes && len(k.Runes) > 1 && !k.Paste:
 		return m.onKeys(k)
 	case m.confirmReset:
@@ -65,6 +67,12 @@ func (m Model) onGlobalKey(k tea.KeyMsg) (tea.Model, tea.Cmd, bool) {
 	case key.Matches(k, m.keys.Snapshot):
 		nm, cmd := m.startSnapshot()
 		return nm, cmd, true
+	}
+	if nm, cmd, ok := m.onReplayKey(k); ok {
+		return nm, cmd, true
+	}
+	if nm, ok := m.disabledControl(k); ok {
+		return nm, nil, true
 	}
 	return m.onControlKey(k)
 }

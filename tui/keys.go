@@ -12,6 +12,8 @@ type KeyMap struct {
 	Forget, Pause, Faster, Slower         key.Binding
 	RateReset, Reset, Yes                 key.Binding
 	Snapshot, Help, Quit                  key.Binding
+	// A replay's: pause/play, seek, go to a time, speed. Disabled live.
+	Play, SeekBack, SeekFwd, SeekBackLong, SeekFwdLong, GoTo, Speed key.Binding
 }
 
 // DefaultKeyMap returns the standard bindings.
@@ -48,7 +50,27 @@ func DefaultKeyMap() KeyMap {
 		Snapshot:  b("s", "snapshot", "s"),
 		Help:      b("?", "help", "?"),
 		Quit:      b("q", "quit", "q", "ctrl+c"),
+
+		Play:         b("space", "pause/play", " "),
+		SeekBack:     b("[", "-10s", "["),
+		SeekFwd:      b("]", "+10s", "]"),
+		SeekBackLong: b("{", "-1m", "{"),
+		SeekFwdLong:  b("}", "+1m", "}"),
+		GoTo:         b("g", "go to time", "g"),
+		Speed:        b("1-9", "speed 1×…500×", "1", "2", "3", "4", "5", "6", "7", "8", "9"),
+	}.withReplay(false)
+}
+
+// withReplay enables the replay's keys; g then goes to a time, and home
+// alone goes to the first row.
+func (k KeyMap) withReplay(on bool) KeyMap {
+	for _, b := range []*key.Binding{&k.Play, &k.SeekBack, &k.SeekFwd, &k.SeekBackLong, &k.SeekFwdLong, &k.GoTo, &k.Speed} {
+		b.SetEnabled(on)
 	}
+	if on {
+		k.Home = key.NewBinding(key.WithKeys("home"), key.WithHelp("home", "first"))
+	}
+	return k
 }
 
 // withControl enables or disables the bindings that need a Controller, so
@@ -63,7 +85,7 @@ func (k KeyMap) withControl(on bool) KeyMap {
 // ShortHelp is the footer's one-line help, most needed first: what does
 // not fit is cut from the end.
 func (k KeyMap) ShortHelp() []key.Binding {
-	return []key.Binding{k.Quit, k.Help, k.Alerts, k.Matrix, k.Notes, k.Detail, k.Filter, k.Forget, k.Pause, k.Faster, k.Slower, k.Snapshot}
+	return []key.Binding{k.Quit, k.Help, k.Play, k.SeekBack, k.SeekFwd, k.GoTo, k.Speed, k.Alerts, k.Matrix, k.Notes, k.Detail, k.Filter, k.Forget, k.Pause, k.Faster, k.Slower, k.Snapshot}
 }
 
 // shortHelp is the footer's help for a screen: its own keys, then the
@@ -93,5 +115,6 @@ func (k KeyMap) FullHelp() [][]key.Binding {
 		{k.Left, k.Right, k.NextWorst},
 		{k.Forget, k.Pause, k.Faster, k.Slower, k.RateReset, k.Reset},
 		{k.Snapshot, k.Help, k.Quit},
+		{k.Play, k.SeekBack, k.SeekFwd, k.SeekBackLong, k.SeekFwdLong, k.GoTo, k.Speed},
 	}
 }

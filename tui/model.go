@@ -68,8 +68,17 @@ type Config struct {
 	// (bridgescope serve): its newest value is shown in the header and,
 	// when it lists who is connected, in the help panel.
 	Audience <-chan Audience
+	// SnapshotBg is the page of a snapshot's PNG and SVG: BgTheme (the
+	// default, also for "" or an unknown value), BgLight or BgDark.
+	SnapshotBg string
 	// Now is the clock (tests fix it); time.Now when nil.
 	Now func() time.Time
+	// Replay is the player when the screen shows a recording (its frames
+	// come on Snapshots): space, [ ] { }, g and 1–9 play it.
+	Replay Replayer
+	// NoControl says why Control is nil, shown when a key that needs it is
+	// pressed, e.g. "replaying a recording: nothing live to control".
+	NoControl string
 }
 
 // screen is what the body shows and which panel has the keys.
@@ -91,7 +100,9 @@ const (
 type Model struct {
 	cfg    Config
 	keys   KeyMap
+	live   KeyMap // every binding enabled: to name a disabled key pressed
 	styles *themes.Styles
+	replay replayState
 
 	width, height int
 
@@ -153,7 +164,8 @@ func New(cfg Config) Model {
 	}
 	m := Model{
 		cfg:    cfg,
-		keys:   DefaultKeyMap().withControl(cfg.Control != nil),
+		keys:   DefaultKeyMap().withControl(cfg.Control != nil).withReplay(cfg.Replay != nil),
+		live:   DefaultKeyMap().withControl(true),
 		width:  80,
 		height: 24,
 		table:  newTable(),
@@ -165,6 +177,9 @@ func New(cfg Config) Model {
 	if err != nil {
 		pal, _ = themes.Resolve(themes.Auto, cfg.Renderer)
 		m.status = status{text: err.Error(), err: true, until: cfg.Now().Add(statusFor)}
+	}
+	if cfg.Replay != nil {
+		m.replay = replayState{pos: cfg.Replay.Position(), goTo: newGoTo()}
 	}
 	m = m.withTheme(pal)
 	return m.redraw()
@@ -191,6 +206,8 @@ func (m Model) withTheme(p themes.Palette) Model {
 	m.styles = themes.NewStyles(m.cfg.Renderer, p)
 	m.help = m.help.restyle(m.styles)
 	m.table.filter = m.table.filter.restyle(m.styles)
+	m.replay.goTo.PromptStyle, m.replay.goTo.TextStyle = m.styles.Accent, m.styles.Text
+	m.replay.goTo.PlaceholderStyle = m.styles.Muted
 	return m
 }
 

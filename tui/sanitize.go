@@ -1,6 +1,8 @@
 package tui
 
 import (
+	"slices"
+
 	"github.com/bridgescope/bridgescope/metrics"
 	"github.com/bridgescope/bridgescope/metrics/report"
 )
@@ -38,36 +40,36 @@ func cleanSnapshot(s metrics.Snapshot) metrics.Snapshot {
 	s.ProbeChannels, s.Channels = sanitizeAll(s.ProbeChannels, sanitize), sanitizeAll(s.Channels, sanitize)
 	s.Notes, s.Info = sanitizeAll(s.Notes, sanitizeMessage), sanitizeAll(s.Info, sanitizeMessage)
 	s.Blind = sanitizeMessage(s.Blind)
-	s.Instances = append([]metrics.InstanceRow(nil), s.Instances...)
+	s.Instances = slices.Clone(s.Instances)
 	for i := range s.Instances {
 		in := &s.Instances[i]
 		in.ID, in.Boot, in.Role = sanitize(in.ID), sanitize(in.Boot), sanitize(in.Role)
 		in.OneWayCorrection = sanitize(in.OneWayCorrection)
 		in.Recent = cleanChanges(in.Recent)
 	}
-	s.Sources = append([]metrics.SourceRow(nil), s.Sources...)
+	s.Sources = slices.Clone(s.Sources)
 	for i := range s.Sources {
 		s.Sources[i].ID = sanitize(s.Sources[i].ID)
 	}
-	s.Matrix = append([]metrics.MatrixRow(nil), s.Matrix...)
+	s.Matrix = slices.Clone(s.Matrix)
 	for i := range s.Matrix {
 		m := &s.Matrix[i]
 		m.From, m.To, m.Channel = sanitize(m.From), sanitize(m.To), sanitize(m.Channel)
 		m.Latency.Correction = sanitize(m.Latency.Correction)
 	}
-	s.Subscribers = append([]metrics.SubscriberRow(nil), s.Subscribers...)
+	s.Subscribers = slices.Clone(s.Subscribers)
 	for i := range s.Subscribers {
 		sub := &s.Subscribers[i]
 		sub.Addr, sub.Name, sub.Node, sub.Instance = sanitize(sub.Addr), sanitize(sub.Name), sanitize(sub.Node), sanitize(sub.Instance)
 	}
-	s.Alerts = append([]metrics.Alert(nil), s.Alerts...)
+	s.Alerts = slices.Clone(s.Alerts)
 	for i := range s.Alerts {
 		a := &s.Alerts[i]
 		a.Rule, a.Instance, a.Condition = sanitize(a.Rule), sanitize(a.Instance), sanitize(a.Condition)
 		a.Message = sanitizeMessage(a.Message)
 	}
 	s.History = cleanChanges(s.History)
-	s.Shards = append([]metrics.ShardRow(nil), s.Shards...)
+	s.Shards = slices.Clone(s.Shards)
 	for i := range s.Shards {
 		sh := &s.Shards[i]
 		sh.Addr, sh.State, sh.LastError = sanitize(sh.Addr), sanitize(sh.State), sanitize(sh.LastError)
@@ -91,7 +93,7 @@ func cleanChanges(in []metrics.AlertChange) []metrics.AlertChange {
 	if in == nil {
 		return nil
 	}
-	out := append([]metrics.AlertChange(nil), in...)
+	out := slices.Clone(in)
 	for i := range out {
 		out[i].Rule, out[i].Instance = sanitize(out[i].Rule), sanitize(out[i].Instance)
 		out[i].Note = sanitizeMessage(out[i].Note)

@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 	"unicode"
+
+	"github.com/bridgescope/bridgescope/metrics"
 )
 
 func TestSanitize(t *testing.T) {
@@ -74,5 +76,16 @@ func TestHostileSnapshotIsDrawnSafely(t *testing.T) {
 	// The received snapshot is not modified in place.
 	if s.Instances[0].ID != hostileID {
 		t.Fatal("cleanSnapshot modified the shared snapshot")
+	}
+}
+
+// TestCleanSnapshotKeepsEmptyFromNil: an empty list stays empty, not nil,
+// so the .json snapshot of a moment is what watch --json and replay print.
+func TestCleanSnapshotKeepsEmptyFromNil(t *testing.T) {
+	s := fixture3()
+	s.Alerts, s.History, s.Shards = []metrics.Alert{}, []metrics.AlertChange{}, nil
+	c := cleanSnapshot(s)
+	if c.Alerts == nil || c.History == nil || c.Shards != nil {
+		t.Fatalf("alerts %#v history %#v shards %#v", c.Alerts, c.History, c.Shards)
 	}
 }

@@ -272,6 +272,9 @@ func TestSmallTerminalKeepsEssentials(t *testing.T) {
 	}
 	for _, group := range m.keys.FullHelp() {
 		for _, b := range group {
+			if !b.Enabled() { // a replay's keys, live: not offered
+				continue
+			}
 			if !regexp.MustCompile(`(^|\s)` + regexp.QuoteMeta(b.Help().Key) + `\s+` + regexp.QuoteMeta(b.Help().Desc)).MatchString(seen.String()) {
 				t.Errorf("help at 60×20 never shows %q %q", b.Help().Key, b.Help().Desc)
 			}

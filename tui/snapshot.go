@@ -13,6 +13,7 @@ import (
 
 	"github.com/bridgescope/bridgescope/metrics"
 	"github.com/bridgescope/bridgescope/metrics/report"
+	"github.com/bridgescope/bridgescope/metrics/report/frameimage"
 )
 
 // snapshotWrittenMsg reports the files written by `s`: base is the path
@@ -22,14 +23,28 @@ type snapshotWrittenMsg struct {
 	err  error
 }
 
+// snapshotExts are the files `s` writes, in the order it writes them.
+var snapshotExts = []string{".txt", ".ans", ".md", ".json", ".png", ".svg"}
+
+// snapshotJob is what a snapshot Cmd needs, copied out of the model.
+type snapshotJob struct {
+	dir     string
+	at      time.Time // names the files
+	frame   string
+	snap    metrics.Snapshot
+	colours frameimage.Colours // the image's page
+	replay  bool
+}
+
 // writeSnapshot writes the frame as plain text (.txt: no trailing spaces,
-// then the full text of every alert, note and info the frame had to cut)
-// and as drawn (.ans), and the snapshot as Markdown (.md) and JSON (.json),
-// named
+// then the full text of every alert, note and info the frame had to cut),
+// as drawn (.ans) and as images (.png and .svg, under a title bar), and the
+// snapshot as Markdown (.md) and JSON (.json), named
 // bridgescope-YYYYMMDD-HHMMSS in dir. It runs in a tea.Cmd, never in
 // Update, and never overwrites: a second snapshot in the same second gets
 // a -2, -3… suffix.
-func writeSnapshot(dir string, at time.Time, frame string, s metrics.Snapshot) snapshotWrittenMsg {
+func writeSnapshot(job snapshotJob) snapshotWrittenMsg {
+	dir, at, frame, s := job.dir, job.at, job.frame, job.snap
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return snapshotWrittenMsg{err: fmt.Errorf("tui: snapshot dir: %w", err)}
 	}
@@ -52,6 +67,8 @@ func writeSnapshot(dir string, at time.Time, frame string, s metrics.Snapshot) s
 		{".ans", text(frame + "\n")},
 		{".md", report.WatchMarkdown(s)},
 		{".json", report.WatchJSON(s)},
+		{".png", frameimage.PNG(frameImage(frame, s, job.colours, job.replay))},
+		{".svg", frameimage.SVG(frameImage(frame, s, job.colours, job.replay))},
 	}
 	for _, f := range files {
 		if err := writeFile(base+f.ext, f.write); err != nil {
@@ -81,7 +98,7 @@ func text(s string) func(io.Writer) error {
 }
 
 func anyExists(base string) bool {
-	for _, ext := range []string{".txt", ".ans", ".md", ".json"} {
+	for _, ext := range snapshotExts {
 		if _, err := os.Stat(base + ext); !errors.Is(err, fs.ErrNotExist) {
 			return true
 		}

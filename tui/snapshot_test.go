@@ -32,7 +32,7 @@ func TestSnapshotWritesFourFiles(t *testing.T) {
 			t.Fatalf("missing %s: %v", ext, err)
 		}
 	}
-	if !strings.Contains(m.View(), "snapshot: bridgescope-20251126-140211.{txt,ans,md,json} in") {
+	if !strings.Contains(m.View(), "snapshot: bridgescope-20251126-140211.{txt,ans,md,json,png,svg} in") {
 		t.Fatalf("footer does not show the path:\n%s", m.View())
 	}
 
@@ -69,7 +69,7 @@ func TestSnapshotWritesFourFiles(t *testing.T) {
 	}
 
 	// A second snapshot in the same second does not overwrite the first.
-	msg2 := writeSnapshot(dir, fixedNow, frame, *m.snap)
+	msg2 := writeSnapshot(snapshotJob{dir: dir, at: fixedNow, frame: frame, snap: *m.snap})
 	if msg2.err != nil || msg2.base != base+"-2" {
 		t.Fatalf("second snapshot: %+v", msg2)
 	}

@@ -51,6 +51,8 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m.onSnapshotWritten(msg), nil
 	case audienceMsg:
 		return m.onAudience(msg)
+	case positionMsg:
+		return m.onPosition(msg), nil
 	}
 	return m, nil
 }
@@ -119,7 +121,8 @@ func (m Model) onBeat(msg beatMsg) (tea.Model, tea.Cmd) {
 		m.status = status{}
 		dirty = true
 	}
-	if m.snap != nil && !m.header.closed && !m.lastRecv.IsZero() {
+	// A replay sends frames only as its clock moves: a pause is not stale.
+	if m.snap != nil && !m.header.closed && !m.lastRecv.IsZero() && m.cfg.Replay == nil {
 		if age := now.Sub(m.lastRecv); age >= staleAfter {
 			m.header.stale = age // the "no snapshot for Ns" counter moves
 			dirty = true

@@ -17,7 +17,11 @@ func (m Model) render() string {
 		return ""
 	}
 	bodyH := m.bodyHeight()
-	frame := m.header.view(m.snap, m.styles, w) + "\n" + block(m.body(w, bodyH), w, bodyH) + "\n" + m.footerView(w)
+	hdr := m.header
+	if m.cfg.Replay != nil {
+		hdr.replay = m.replayLine(m.styles)
+	}
+	frame := hdr.view(m.snap, m.styles, w) + "\n" + block(m.body(w, bodyH), w, bodyH) + "\n" + m.footerView(w)
 	return clampFrame(frame, w, h)
 }
 
@@ -77,6 +81,9 @@ func (m Model) footerView(w int) string {
 	switch {
 	case m.table.filter.focused():
 		return clip(m.table.filter.view(w)+st.Muted.Render("  enter keeps · esc clears"), w)
+	case m.replay.goTo.Focused():
+		m.replay.goTo.Width = clamp(w-len(m.replay.goTo.Prompt)-24, 1, 40)
+		return clip(m.replay.goTo.View()+st.Muted.Render("  enter goes · esc cancels"), w)
 	case m.confirmReset:
 		return st.Warn.Render(clip("reset windows and alerts? y/n", w))
 	case m.status.text != "":

@@ -14,16 +14,16 @@ import (
 // as the harness collected them. Per-instance slices are indexed by instance
 // number, as Instances is; missing entries count as zero.
 type ValidateInput struct {
-	Redis     string // redacted URL
+	Redis string // redacted URL
 	// Transport is the bridge's transport as configured ("pubsub",
 	// "streams"); TLS and Proxy say how the run reached Redis.
 	Transport  string
 	TLS, Proxy bool
-	Instances []string // instance IDs; index = instance number
-	Duration  time.Duration
-	Drain     time.Duration
-	Rate      float64 // publishes per second, all instances together
-	SharedID  bool    // instances deliberately share one ID
+	Instances  []string // instance IDs; index = instance number
+	Duration   time.Duration
+	Drain      time.Duration
+	Rate       float64 // publishes per second, all instances together
+	SharedID   bool    // instances deliberately share one ID
 
 	Published []int64   // per instance: successful publishes
 	Matrix    [][]int64 // Matrix[sender][receiver]: distinct events receiver got by the cut-off

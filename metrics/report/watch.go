@@ -102,7 +102,7 @@ func WatchText(s metrics.Snapshot) Reporter {
 		fmt.Fprintf(tw, "\nSOURCES (%d)\n", len(s.Sources))
 		textRows(tw, sourceRows(s.Sources))
 		cells := s.Cells()
-		fmt.Fprintf(tw, "\nMATRIX (%d pairs)\n%s\n", len(cells), matrixNote)
+		fmt.Fprintf(tw, "\nMATRIX (%d pairs)\n%s\n", len(cells), paragraph(matrixNote, PasteWidth))
 		textRows(tw, matrixRows(s))
 		fmt.Fprintf(tw, "\nONE-WAY LATENCY\n")
 		textRows(tw, oneWayRows(s.Instances))
@@ -118,14 +118,16 @@ func WatchText(s metrics.Snapshot) Reporter {
 }
 
 // WatchMarkdown reports the observer's state as Markdown tables (header
-// facts, instances, sources, active alerts, recent changes) for a ticket.
+// facts, instances, sources, active alerts, recent changes) for a ticket,
+// every line within PasteWidth: a table that would be wider (the
+// instances' 22 columns) is a list.
 func WatchMarkdown(s metrics.Snapshot) Reporter {
 	return func(w io.Writer) error {
 		var b bytes.Buffer
 		fmt.Fprintf(&b, "## bridgescope watch — %s\n\n", s.At.UTC().Format(time.RFC3339))
 		facts := [][]string{{"field", "value"}}
 		facts = append(facts, watchFacts(s)...)
-		MarkdownTable(&b, facts)
+		MarkdownFit(&b, facts, PasteWidth)
 		sections := []struct {
 			title string
 			rows  [][]string
@@ -145,16 +147,17 @@ func WatchMarkdown(s metrics.Snapshot) Reporter {
 		for i, sec := range sections {
 			fmt.Fprintf(&b, "\n### %s\n\n", sec.title)
 			if i == 0 {
-				b.WriteString(MarkdownEscape(windowsNote) + "\n\n")
+				MarkdownParagraph(&b, MarkdownEscape(windowsNote), PasteWidth)
+				b.WriteString("\n")
 			}
 			if strings.HasPrefix(sec.title, "Matrix") {
-				b.WriteString(MarkdownEscape(matrixNote) + "\n\n")
+				b.WriteString(paragraph(MarkdownEscape(matrixNote), PasteWidth) + "\n\n")
 			}
 			if len(sec.rows) < 2 {
 				b.WriteString("none\n")
 				continue
 			}
-			MarkdownTable(&b, sec.rows)
+			MarkdownFit(&b, sec.rows, PasteWidth)
 		}
 		return write(w, "watch markdown", b.Bytes())
 	}

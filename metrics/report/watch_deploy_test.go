@@ -65,7 +65,7 @@ func TestWatchTextBaselineAndShards(t *testing.T) {
 
 func TestWatchMarkdownBaselineAndShards(t *testing.T) {
 	out := wrRender(t, report.WatchMarkdown(wrClusterSnapshot()))
-	for _, want := range []string{"| raw Redis, one hop (baseline) | P50 110µs", "### Shards (3)",
+	for _, want := range []string{"- **raw Redis, one hop (baseline)** — value P50 110µs", "### Shards (3)",
 		"| ADDR | STATE | FOR | RECONNECTS | LAST ERROR |", "| 10.0.0.2:7001 | disconnected | 14s | 3 |"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("WatchMarkdown lacks %q:\n%s", want, out)

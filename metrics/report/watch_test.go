@@ -112,8 +112,8 @@ func TestWatchText(t *testing.T) {
 
 func TestWatchMarkdown(t *testing.T) {
 	out := wrRender(t, report.WatchMarkdown(wrSnapshot()))
-	for _, want := range []string{"| field | value |", "| --- | --- |", "### Instances (3)", "| bot-1 |",
-		`| evil\|pipe |`, "### Sources (1)", "### Active alerts (2)", "### Recent changes (1)"} {
+	for _, want := range []string{"| field | value |", "| --- | --- |", "### Instances (3)", "- **bot-1** — ROLE agent",
+		`- **evil\|pipe** —`, "### Sources (1)", "### Active alerts (2)", "### Recent changes (1)"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("WatchMarkdown lacks %q", want)
 		}
@@ -138,6 +138,22 @@ func TestWatchMarkdown(t *testing.T) {
 	}
 }
 
+// TestWatchMarkdownFitsPasteWidth: no line of the Markdown report is wider
+// than report.PasteWidth, whatever the snapshot: the 22-column instance
+// table is a list, long notes wrap.
+func TestWatchMarkdownFitsPasteWidth(t *testing.T) {
+	for name, s := range map[string]metrics.Snapshot{"plain": wrSnapshot(), "cluster": wrClusterSnapshot(), "screen": screenSnapshot()} {
+		s.Notes = append(s.Notes, strings.Repeat("a long note from the wire ", 40))
+		s.Instances = append(s.Instances, metrics.InstanceRow{ID: strings.Repeat("x", 300)})
+		out := wrRender(t, report.WatchMarkdown(s))
+		for i, l := range strings.Split(out, "\n") {
+			if n := len([]rune(l)); n > report.PasteWidth {
+				t.Errorf("%s: line %d is %d columns: %q", name, i+1, n, l)
+			}
+		}
+	}
+}
+
 func TestWatchJSONIsOneObjectThatRoundTrips(t *testing.T) {
 	in := wrSnapshot()
 	in.Instances[0].Delivery1m = math.NaN() // no data yet
@@ -153,9 +169,9 @@ func TestWatchJSONIsOneObjectThatRoundTrips(t *testing.T) {
 	if !strings.Contains(out, "\n  \"at\"") {
 		t.Error("not indented by 2")
 	}
-	// NaN travels as null and comes back as the zero value.
-	in.Chart.P50[1], in.Chart.P99[1], in.Instances[0].Delivery1m = 0, 0, 0
-	opts := cmp.Options{cmpopts.IgnoreFields(metrics.InstanceRow{}, "Dist", "Chart", "Recent")}
+	// NaN travels as null and comes back as NaN ("no data"), so a
+	// snapshot read back writes the same JSON (a recording depends on it).
+	opts := cmp.Options{cmpopts.IgnoreFields(metrics.InstanceRow{}, "Dist", "Chart", "Recent"), cmpopts.EquateNaNs()}
 	if diff := cmp.Diff(in, back, opts); diff != "" {
 		t.Fatalf("round trip (-in +back):\n%s", diff)
 	}

@@ -42,6 +42,8 @@ var commands = []*Command{
 	validateCommand,
 	benchCommand,
 	checkCommand,
+	replayCommand,
+	reportCommand,
 }
 
 // version is set at build time with

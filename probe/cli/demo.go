@@ -48,6 +48,7 @@ func runDemo(ctx context.Context, env *Env, args []string) int {
 	if err != nil {
 		return env.Fail(ExitUsage, err)
 	}
+	f.cmd = "demo " + strconv.Itoa(*instances) + " instances"
 	mr := miniredis.NewMiniRedis()
 	if err := mr.StartAddr("127.0.0.1:0"); err != nil {
 		return env.Fail(ExitUsage, fmt.Errorf("demo: start embedded Redis: %w", err))

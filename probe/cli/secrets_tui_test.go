@@ -1,7 +1,10 @@
 package cli
 
 import (
+	"bytes"
+	"compress/gzip"
 	"fmt"
+	"io"
 	"net/url"
 	"os"
 	"os/exec"
@@ -31,7 +34,8 @@ func TestPasswordNeverShowsOnTheDashboard(t *testing.T) {
 	dir := t.TempDir()
 	shown := "redis://bs2:xxxxx@" + srv.Addr()
 	args := []string{"watch", "--redis", "redis://" + url.UserPassword("bs2", oddPW).String() + "@" + srv.Addr(),
-		"--channels", "bridge:secrets:dashboard", "--snapshot-dir", filepath.Join(dir, "snaps"), "--log", filepath.Join(dir, "watch.log")}
+		"--channels", "bridge:secrets:dashboard", "--snapshot-dir", filepath.Join(dir, "snaps"), "--log", filepath.Join(dir, "watch.log"),
+		"--record", filepath.Join(dir, "session.rec")}
 	tmux := startTmux(t, dir, args)
 	h := &leakHunt{}
 	screen := func() string {
@@ -54,7 +58,7 @@ func TestPasswordNeverShowsOnTheDashboard(t *testing.T) {
 	has := func(sub string) func(string) bool { return func(s string) bool { return strings.Contains(s, sub) } }
 	waitScreen("the redacted URL in the header", has(shown))
 	tmux("send-keys", "-t", "dash", "s")
-	waitScreen("the snapshot path", has("snaps"))
+	waitScreen("the snapshot written", has("snapshot: bridgescope-"))
 	tmux("send-keys", "-t", "dash", "q")
 	waitScreen("the exit", has("bridgescope exited"))
 
@@ -63,10 +67,23 @@ func TestPasswordNeverShowsOnTheDashboard(t *testing.T) {
 		t.Fatal(err)
 	}
 	snaps, _ := filepath.Glob(filepath.Join(dir, "snaps", "*"))
-	if len(snaps) != 4 {
-		t.Errorf("snapshot files: %v, want .txt .ans .md .json", snaps)
+	if len(snaps) != 6 {
+		t.Errorf("snapshot files: %v, want .txt .ans .md .json .png .svg", snaps)
+	}
+	// The recording is compressed: searched as it reads back.
+	if raw, err := os.ReadFile(filepath.Join(dir, "session.rec")); err != nil {
+		t.Errorf("no recording: %v", err)
+	} else if zr, err := gzip.NewReader(bytes.NewReader(raw)); err != nil {
+		t.Errorf("the recording is not gzip: %v", err)
+	} else if plain, _ := io.ReadAll(zr); !strings.Contains(string(plain), shown) {
+		t.Errorf("the recording does not show %s", shown)
+	} else {
+		h.search("recording", plain)
 	}
 	for _, s := range snaps {
+		if strings.HasSuffix(s, ".png") { // pixels: its text is the SVG's
+			continue
+		}
 		if b, _ := os.ReadFile(s); !strings.Contains(string(b), shown) {
 			t.Errorf("snapshot %s does not show %s", filepath.Base(s), shown)
 		}

@@ -95,7 +95,7 @@ func (f *serveFlags) config(log *slog.Logger) ServeConfig {
 	return ServeConfig{
 		Addr: f.addr, HostKeyFile: f.hostKey, AuthorizedKeysFile: f.authorizedKeys, OperatorsFile: f.operators,
 		MaxSessions: f.maxSessions, IdleTimeout: f.idleTimeout,
-		Theme: f.watch.theme, SnapshotDir: f.watch.snapshotDir, Log: log,
+		Theme: f.watch.theme, SnapshotDir: f.watch.snapshot.dir, SnapshotBg: f.watch.snapshot.bg, Log: log,
 	}
 }
 
@@ -151,7 +151,7 @@ func (f *serveFlags) serve(ctx context.Context, env *Env, oc probe.ObserverConfi
 	}
 	code := ExitOK
 	if f.watch.headless || f.watch.json || f.watch.markdown {
-		code = f.watch.headlessLoop(ctx, env, o)
+		_, code = f.watch.headlessLoop(ctx, env, o)
 	} else {
 		<-ctx.Done()
 	}

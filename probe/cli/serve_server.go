@@ -60,6 +60,7 @@ type ServeConfig struct {
 	LoginGrace         time.Duration // defaultLoginGrace
 	KeysPoll           time.Duration // defaultKeysPoll
 	Theme, SnapshotDir string        // each session's first theme; where operators' `s` writes
+	SnapshotBg         string        // the page of the snapshots' images (--snapshot-bg)
 	Log                *slog.Logger  // logins, logouts, refusals, control actions
 }
 

@@ -218,7 +218,7 @@ func (s *sshServer) program(sess ssh.Session) *tea.Program {
 	context.AfterFunc(vs.ctx, leave) // vs.ctx ends with the session at the latest
 	m := tui.New(tui.Config{
 		Snapshots: snaps, Control: &sessionControl{obs: s.ctrl, s: s, vs: vs},
-		Theme: s.cfg.Theme, Renderer: sessionRenderer(sess), SnapshotDir: s.cfg.SnapshotDir,
+		Theme: s.cfg.Theme, Renderer: sessionRenderer(sess), SnapshotDir: s.cfg.SnapshotDir, SnapshotBg: s.cfg.SnapshotBg,
 		Audience: vs.audience,
 	})
 	p := tea.NewProgram(m, tea.WithAltScreen(), tea.WithInput(inputActivity{r: sess, vs: vs}), tea.WithOutput(sess),

@@ -49,6 +49,7 @@ type validateFlags struct {
 	channelSet bool // --channel was given: the run may be on a live channel
 	json       bool
 	markdown   bool
+	html       string // also write the report as HTML there
 	verbose    bool
 	sharedID   bool
 	baseline   bool
@@ -69,6 +70,7 @@ func (f *validateFlags) register(fs *flag.FlagSet) {
 	durationVar(fs, &f.drain, "drain", 2*time.Second, "how long to wait after publishing for deliveries still under way")
 	fs.BoolVar(&f.json, "json", false, "print the report as one JSON object")
 	fs.BoolVar(&f.markdown, "markdown", false, "print the report as Markdown")
+	registerHTML(fs, &f.html)
 	fs.BoolVar(&f.verbose, "verbose", false, "log the run's steps on stderr")
 	fs.BoolVar(&f.sharedID, "shared-id", false, "give every instance the same ID, reproducing the seed's bug (must FAIL)")
 	fs.BoolVar(&f.baseline, "baseline", false, "run a raw-Redis lane beside the bridges ("+fmt.Sprint(bench.DefaultRawRate)+
@@ -185,6 +187,11 @@ func (f *validateFlags) report(env *Env, r report.ValidateReport) int {
 	}
 	if err := rep(env.Stdout); err != nil {
 		return env.Fail(ExitUsage, fmt.Errorf("validate: %w", err))
+	}
+	if f.html != "" {
+		if err := writeHTML(f.html, report.ValidateHTML(r, report.HTMLOptions{})); err != nil {
+			return env.Fail(ExitUsage, fmt.Errorf("validate: %w", err))
+		}
 	}
 	if r.Status != "PASS" {
 		return ExitFail

@@ -59,12 +59,15 @@ type watchFlags struct {
 	json          bool
 	jsonStream    bool
 	markdown      bool
-	snapshotDir   string
+	snapshot      snapshotFlags
 	th            metrics.Thresholds
 	promAddr      metricsFlag
 	transport     transportFlag
 	baseline      bool
 	controlKey    controlKeyFlag
+	record        recordFlags
+	// cmd is the subcommand ("watch" or "demo"), for the recording's header.
+	cmd string
 }
 
 func (f *watchFlags) register(fs *flag.FlagSet, withConn bool) {
@@ -86,7 +89,8 @@ func (f *watchFlags) register(fs *flag.FlagSet, withConn bool) {
 	fs.BoolVar(&f.markdown, "markdown", false, "headless: print the final state as Markdown on stdout")
 	fs.BoolVar(&f.jsonStream, "json-stream", false, "headless: print the state as one JSON line a second on stdout (NDJSON), the final state last")
 	fs.BoolVar(&f.jsonStream, "ndjson", false, "the same as --json-stream")
-	fs.StringVar(&f.snapshotDir, "snapshot-dir", tui.DefaultSnapshotDir, "where the 's' key writes snapshots")
+	f.snapshot.register(fs)
+	f.record.register(fs)
 	fs.BoolVar(&f.baseline, "baseline", false, "run a raw-Redis lane beside the probes (plain PUBLISH/SUBSCRIBE on a private channel,\nat the probe rate): raw latency shows next to the bridge's")
 	f.promAddr.register(fs)
 	f.transport.register(fs)
@@ -119,6 +123,12 @@ func (f *watchFlags) check() error {
 		errs = append(errs, fmt.Errorf("--probe-rate must be within %g..%g, got %g", float64(probe.MinProbeRate), float64(probe.MaxProbeRate), f.probeRate))
 	}
 	if err := checkThresholds(f.th); err != nil {
+		errs = append(errs, err)
+	}
+	if err := f.snapshot.check(); err != nil {
+		errs = append(errs, err)
+	}
+	if err := f.record.check(); err != nil {
 		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
@@ -155,6 +165,7 @@ func runWatch(ctx context.Context, env *Env, args []string) int {
 	if err := f.check(); err != nil {
 		return env.Fail(ExitUsage, err)
 	}
+	f.cmd = "watch"
 	conn, err := f.common.Conn(env)
 	if err != nil {
 		return env.Fail(ExitUsage, err)
@@ -194,10 +205,31 @@ func (f *watchFlags) observe(ctx context.Context, env *Env, oc probe.ObserverCon
 		ctx, cancel = context.WithTimeout(ctx, f.duration)
 		defer cancel()
 	}
-	if headless {
-		return f.headlessLoop(ctx, env, o)
+	snaps, finish := (<-chan metrics.Snapshot)(o.Snapshots()), func(metrics.Snapshot) error { return nil }
+	if f.record.path != "" {
+		rec, err := startRecording(f.record, f.recordHeader(oc, o), o.Snapshots(), logger)
+		if err != nil {
+			return env.Fail(ExitUsage, err)
+		}
+		snaps, finish = rec.out, func(final metrics.Snapshot) error {
+			said, err := rec.finish(final)
+			if said != "" {
+				env.Errorf("%s", said)
+			}
+			return err
+		}
 	}
-	return f.dashboard(ctx, env, o)
+	var final metrics.Snapshot
+	code := ExitOK
+	if headless {
+		final, code = f.headlessLoop(ctx, env, o)
+	} else {
+		final, code = f.dashboard(ctx, env, o, snaps)
+	}
+	if err := finish(final); err != nil {
+		return env.Fail(ExitUsage, fmt.Errorf("recording %s: %w", f.record.path, err))
+	}
+	return code
 }
 
 // startObserver builds and starts the observer with the flags' settings;
@@ -231,7 +263,7 @@ func stdinIsTerminal(env *Env) bool {
 // headlessLoop prints a summary line a second (on stderr when stdout must
 // hold only the final JSON or Markdown), or with --json-stream the state as
 // a JSON line, then the final state.
-func (f *watchFlags) headlessLoop(ctx context.Context, env *Env, o *probe.Observer) int {
+func (f *watchFlags) headlessLoop(ctx context.Context, env *Env, o *probe.Observer) (metrics.Snapshot, int) {
 	lines := env.Stdout
 	if f.json || f.markdown {
 		lines = env.Stderr
@@ -253,7 +285,7 @@ func (f *watchFlags) headlessLoop(ctx context.Context, env *Env, o *probe.Observ
 			done = true
 		case <-t.C:
 			if err := line(o.Snapshot())(lines); err != nil {
-				return env.Fail(ExitUsage, fmt.Errorf("write output: %w", err))
+				return o.Snapshot(), env.Fail(ExitUsage, fmt.Errorf("write output: %w", err))
 			}
 		}
 	}
@@ -268,9 +300,9 @@ func (f *watchFlags) headlessLoop(ctx context.Context, env *Env, o *probe.Observ
 		out = report.WatchJSONLine(final)
 	}
 	if err := out(env.Stdout); err != nil {
-		return env.Fail(ExitUsage, fmt.Errorf("write report: %w", err))
+		return final, env.Fail(ExitUsage, fmt.Errorf("write report: %w", err))
 	}
-	return exitFor(final)
+	return final, exitFor(final)
 }
 
 // exitFor is 1 when any alert is CRIT, else 0.
@@ -284,20 +316,20 @@ func exitFor(s metrics.Snapshot) int {
 }
 
 // dashboard runs the terminal UI until q, Ctrl-C, --duration or ctx ends.
-func (f *watchFlags) dashboard(ctx context.Context, env *Env, o *probe.Observer) int {
+func (f *watchFlags) dashboard(ctx context.Context, env *Env, o *probe.Observer, snaps <-chan metrics.Snapshot) (metrics.Snapshot, int) {
 	m := tui.New(tui.Config{
-		Snapshots: o.Snapshots(), Control: o, Theme: f.theme, SnapshotDir: f.snapshotDir,
+		Snapshots: snaps, Control: o, Theme: f.theme, SnapshotDir: f.snapshot.dir, SnapshotBg: f.snapshot.bg,
 	})
 	p := tea.NewProgram(m, tea.WithAltScreen(), tea.WithContext(ctx), tea.WithInput(env.Stdin), tea.WithOutput(os.Stdout))
 	_, err := p.Run()
 	if err != nil && !errors.Is(err, tea.ErrProgramKilled) && !errors.Is(err, context.DeadlineExceeded) && !errors.Is(err, context.Canceled) {
-		return env.Fail(ExitUsage, fmt.Errorf("dashboard: %w", err))
+		return o.Snapshot(), env.Fail(ExitUsage, fmt.Errorf("dashboard: %w", err))
 	}
 	final := o.Snapshot()
 	if _, err := fmt.Fprintln(env.Stdout, report.WatchLine(final)); err != nil {
-		return ExitUsage
+		return final, ExitUsage
 	}
 	// Quitting the dashboard is not a verdict: the CRIT-at-end exit code is
 	// --headless's, for scripts.
-	return ExitOK
+	return final, ExitOK
 }
