@@ -111,11 +111,70 @@ func (r *InstanceRow) UnmarshalJSON(b []byte) error {
 		Delivery10s   *float64 `json:"delivery10s"`
 		Delivery1m    *float64 `json:"delivery1m"`
 		ClockOffsetUs *float64 `json:"clockOffsetUs"`
+		Uncertainty   *float64 `json:"oneWayUncertaintyUs"`
 	}{plain: (*plain)(r)}
 	if err := json.Unmarshal(b, &v); err != nil {
 		return err
 	}
 	r.Delivery, r.Delivery10s, r.Delivery1m, r.ClockOffsetUs = nanOr(v.Delivery), nanOr(v.Delivery10s), nanOr(v.Delivery1m), nanOr(v.ClockOffsetUs)
+	r.OneWayUncertaintyUs = nanOr(v.Uncertainty)
+	return nil
+}
+
+// UnmarshalJSON reads what MarshalJSON writes: a null delivery is NaN.
+func (c *PairCounts) UnmarshalJSON(b []byte) error {
+	type plain PairCounts
+	v := struct {
+		*plain
+		DeliveryPct *float64 `json:"deliveryPct"`
+	}{plain: (*plain)(c)}
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	c.DeliveryPct = nanOr(v.DeliveryPct)
+	return nil
+}
+
+// UnmarshalJSON reads what MarshalJSON writes: an unknown correction is NaN.
+func (l *PairLatency) UnmarshalJSON(b []byte) error {
+	type plain PairLatency
+	v := struct {
+		*plain
+		ClockSkewUs   *float64 `json:"clockSkewUs"`
+		UncertaintyUs *float64 `json:"uncertaintyUs"`
+	}{plain: (*plain)(l)}
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	l.ClockSkewUs, l.UncertaintyUs = nanOr(v.ClockSkewUs), nanOr(v.UncertaintyUs)
+	return nil
+}
+
+// UnmarshalJSON reads the flat row MarshalJSON writes (the embedded
+// PairCounts' own UnmarshalJSON would otherwise take the whole row).
+func (m *MatrixRow) UnmarshalJSON(b []byte) error {
+	var v struct {
+		From         string      `json:"from"`
+		To           string      `json:"to"`
+		Channel      string      `json:"channel"`
+		OtherStreams uint64      `json:"otherStreams"`
+		Expected     int64       `json:"expected"`
+		Received     int64       `json:"received"`
+		Lost         int64       `json:"lost"`
+		Duplicates   int64       `json:"duplicates"`
+		DeliveryPct  *float64    `json:"deliveryPct"`
+		Window1m     PairCounts  `json:"1m"`
+		Session      PairCounts  `json:"session"`
+		Latency      PairLatency `json:"latency"`
+		Status       Judgement   `json:"status"`
+	}
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	*m = MatrixRow{From: v.From, To: v.To, Channel: v.Channel, OtherStreams: v.OtherStreams,
+		PairCounts: PairCounts{Expected: v.Expected, Received: v.Received, Lost: v.Lost, Duplicates: v.Duplicates,
+			DeliveryPct: nanOr(v.DeliveryPct)},
+		Window1m: v.Window1m, Session: v.Session, Latency: v.Latency, Status: v.Status}
 	return nil
 }
 

@@ -121,6 +121,9 @@ func BuildCheckReport(s metrics.Snapshot, exp CheckExpect, took time.Duration, p
 	r.Expect.IDs = append([]string{}, r.Expect.IDs...)
 	answered := map[string]bool{}
 	for _, in := range s.Instances {
+		if in.Passive {
+			continue // a subscriber that does not cooperate has nothing to answer; its alerts still count
+		}
 		ci := CheckInstance{ID: in.ID, Role: in.Role, State: in.State, Answered: in.RTT.Count > 0,
 			Delivery: in.Delivery10s, P99Us: math.NaN(), Probes: in.ProbesSent, Lost: in.Lost, Left: in.Left}
 		if in.RTT10s.Count > 0 {
