@@ -314,6 +314,7 @@ type source struct {
 	hasSeq, tsOnly               bool
 	run                          int // events in a row each the next of its stream
 	oneWay                       *Histogram
+	oneWayStale                  bool // oneWay is an evicted row's: reset it before the first sample
 	boots                        map[string]time.Time
 	ring                         counterRing
 	lastSeen                     time.Time
@@ -353,9 +354,13 @@ func (s *source) observe(ev SourceEvent, now time.Time) (proved bool) {
 			s.gaps--
 		}
 	}
-	if ev.OneWay > 0 {
-		if s.oneWay == nil {
+	if ev.OneWay > 0 && s.events >= oneWayAfter {
+		switch {
+		case s.oneWay == nil:
 			s.oneWay = NewCoarseHistogram()
+		case s.oneWayStale:
+			s.oneWay.Reset()
+			s.oneWayStale = false
 		}
 		s.oneWay.Record(ev.OneWay)
 		s.tsOnly = ev.FromTimestamp
@@ -367,6 +372,19 @@ func (s *source) observe(ev SourceEvent, now time.Time) (proved bool) {
 		s.boots[ev.Boot] = now
 	}
 	return proved
+}
+
+// oneWayAfter is the event from which a source's one-way latency is kept:
+// a publisher gets there in a second; a flood of one-shot forged sources
+// never costs a histogram (20 KB) each.
+const oneWayAfter = 8
+
+// recycle makes an evicted source the row of id, keeping what it allocated.
+func (s *source) recycle(id string) {
+	boots, chans, hist := s.boots, s.chans, s.oneWay
+	clear(boots)
+	clear(chans)
+	*s = source{id: id, boots: boots, chans: chans, oneWay: hist, oneWayStale: hist != nil}
 }
 
 // pruneBoots forgets the source's boots not heard for staleBoot.

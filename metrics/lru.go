@@ -86,10 +86,14 @@ func (c *lru) admit(id string, now time.Time) (evict string, ok bool) {
 		c.refused++
 		return "", false
 	}
-	c.remove(victim.id)
+	old := victim.id
+	c.lists[class(victim.proven)].unlink(victim)
+	delete(c.nodes, old)
 	c.evicted++
-	c.add(id, now)
-	return victim.id, true
+	*victim = lruNode{id: id, heard: now} // its node serves the newcomer
+	c.nodes[id] = victim
+	c.lists[0].pushFront(victim)
+	return old, true
 }
 
 func (c *lru) add(id string, now time.Time) {

@@ -470,9 +470,17 @@ func (r *Registry) source(id string, now time.Time) *source {
 			return nil
 		}
 		if evict != "" {
+			// The evicted row serves the newcomer, its maps and histogram
+			// too: a flood of new sources allocates nothing per event.
+			if old := r.sources[evict]; old != nil {
+				s = old
+				s.recycle(id)
+			}
 			delete(r.sources, evict)
 		}
-		s = &source{id: id, boots: make(map[string]time.Time)}
+		if s == nil {
+			s = &source{id: id, boots: make(map[string]time.Time)}
+		}
 		r.sources[id] = s
 	} else {
 		r.stab.touch(id, now)
