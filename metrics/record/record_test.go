@@ -62,6 +62,7 @@ func recordEvery(t *testing.T, path string, k, n int, max int64, every time.Dura
 // to the byte of watch --json and with the detail view's fields, in order
 // and out of order.
 func TestRoundTrip(t *testing.T) {
+	t.Parallel() // CPU only, on a fake clock: one at a time the package took 111 s under -race
 	path := filepath.Join(t.TempDir(), "s.rec")
 	want := record(t, path, 5, 4*150, 0) // 150 s: three one-minute segments
 	rec, err := Open(path)
@@ -113,6 +114,7 @@ func TestRoundTrip(t *testing.T) {
 // TestSize50 records 5 minutes of 50 synthetic instances, as noisy as the
 // demo's, at the default frame rate and checks an hour's worth.
 func TestSize50(t *testing.T) {
+	t.Parallel() // CPU only, on a fake clock
 	if testing.Short() {
 		t.Skip("5 minutes of frames")
 	}
@@ -156,6 +158,7 @@ func BenchmarkWrite50(b *testing.B) {
 // it, the oldest segments go, the header says what went, and what is left
 // reads back.
 func TestCapDropsOldest(t *testing.T) {
+	t.Parallel() // CPU only, on a fake clock
 	path := filepath.Join(t.TempDir(), "s.rec")
 	const max = MinMaxBytes
 	want := record(t, path, 10, 1200, max) // 5 minutes of 10 instances: 3 times the cap
@@ -184,9 +187,10 @@ func TestCapDropsOldest(t *testing.T) {
 // TestTruncatedAndCorrupt: a file cut anywhere, or with a byte changed,
 // reads up to the damage and says where it stopped.
 func TestTruncatedAndCorrupt(t *testing.T) {
+	t.Parallel() // CPU only, on a fake clock
 	dir := t.TempDir()
 	path := filepath.Join(dir, "s.rec")
-	want := record(t, path, 5, 4*700, 0)
+	want := record(t, path, 5, 4*200, 0) // 200 s: four one-minute segments to cut across
 	raw, _ := os.ReadFile(path)
 	for _, cut := range []int{len(raw) - 1, len(raw) * 2 / 3, len(raw) / 3} {
 		p := filepath.Join(dir, "cut.rec")
@@ -233,6 +237,7 @@ func TestTruncatedAndCorrupt(t *testing.T) {
 // TestCapsRefused: a cap under MinMaxBytes is refused, and a frame line
 // past maxLine is damage, not a read of unbounded memory.
 func TestCapsRefused(t *testing.T) {
+	t.Parallel() // CPU only, on a fake clock
 	dir := t.TempDir()
 	if _, err := Create(filepath.Join(dir, "small.rec"), Header{}, Options{MaxBytes: MinMaxBytes - 1}); err == nil {
 		t.Error("a cap under MinMaxBytes was accepted")

@@ -56,6 +56,7 @@ func (e *buildError) Error() string { return "go build: " + e.err.Error() + "\n"
 // and without the password, in one line, exit 2 — and a TLS client meeting
 // a plaintext Redis is told so at once.
 func TestOneErrorPerCause(t *testing.T) {
+	t.Parallel() // waits on timeouts, its own redis-server
 	bin := realBinary(t)
 	srv := bridgetest.Start(t)
 	srv.RequireReal(t)

@@ -146,7 +146,7 @@ func TestRecordedDemoReportsAndReplaysItsEnd(t *testing.T) {
 func screenshotInBrowser(t *testing.T, page string) {
 	t.Helper()
 	bin := ""
-	for _, b := range []string{"chromium", "chromium-headless-shell", "/usr/bin/chromium"} {
+	for _, b := range []string{"chromium-headless-shell", "chromium", "/usr/bin/chromium"} {
 		if p, err := exec.LookPath(b); err == nil {
 			bin = p
 			break
@@ -154,9 +154,9 @@ func screenshotInBrowser(t *testing.T, page string) {
 	}
 	if bin == "" {
 		if os.Getenv(bridgetest.RequireEnv) == "1" {
-			t.Fatal("no chromium on PATH: .ci/run installs it (apt-get install chromium)")
+			t.Fatal("no chromium on PATH: .ci/run installs it (apt-get install chromium-headless-shell)")
 		}
-		t.Skip("no chromium on PATH (apt-get install chromium): the browser check is skipped")
+		t.Skip("no chromium on PATH (apt-get install chromium-headless-shell): the browser check is skipped")
 	}
 	dir := t.TempDir()
 	shot, netlog := filepath.Join(dir, "shot.png"), filepath.Join(dir, "netlog.json")
@@ -217,6 +217,7 @@ func screenshotInBrowser(t *testing.T, page string) {
 // --at each moment prints that JSON to the byte. Each moment is the
 // snapshot's own time, so a loaded machine only moves the moments.
 func TestRecordedDemoReplaysThreeMoments(t *testing.T) {
+	t.Parallel() // a 60 s session that mostly waits
 	if _, err := exec.LookPath("tmux"); err != nil {
 		if os.Getenv(bridgetest.RequireEnv) == "1" {
 			t.Fatal("tmux is not installed (CI installs it)")

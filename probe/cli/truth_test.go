@@ -119,6 +119,7 @@ func TestFrozenObserverBlamesNoInstance(t *testing.T) {
 // restarted under a watch: the observer's redis_disconnected rises, the
 // instances are unknown, not silent, and no probe is counted lost.
 func TestObserverDisconnectedBlamesNoInstance(t *testing.T) {
+	t.Parallel() // 26 s of waiting on its own redis-server
 	srv := bridgetest.Start(t)
 	srv.RequireReal(t)
 	for _, id := range []string{"good-1", "good-2"} {
