@@ -266,7 +266,7 @@ func (b *Bridge) setState(s ConnState, err error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if err != nil {
-		b.c.lastError = b.cfg.Conn.scrub(err.Error())
+		b.c.lastError = b.cfg.Conn.scrub(Explain(err))
 	}
 	if b.c.state != s {
 		b.c.state, b.c.stateSince = s, time.Now()

@@ -247,4 +247,13 @@ func TestStartFailsClearlyWithoutRedis(t *testing.T) {
 	if st := b.Stats(); st.State != bridge.StateDisconnected || st.LastError == "" {
 		t.Errorf("state %s, last error %q", st.State, st.LastError)
 	}
+	// The dashboard shows LastError as its connection note: one line a
+	// person reads, as the command line says it (bridge.Explain).
+	want := "cannot use Redis at redis://:xxxxx@127.0.0.1:1: nothing listens at that address (is Redis running there? check the host and port) (connection refused)"
+	if st := b.Stats(); st.LastError != want {
+		t.Errorf("last error %q, want %q", st.LastError, want)
+	}
+	if got := bridge.Explain(err); got != want {
+		t.Errorf("Explain(Start's error) = %q, want %q", got, want)
+	}
 }

@@ -85,7 +85,7 @@ func (b *Bridge) shardConnected(addr string) {
 // shardLost records a failed subscription or a lost link, and whether it should end
 // Start: at start, failures no retry can cure (see fatalAtStart) are reported at once.
 func (b *Bridge) shardLost(addr string, err error) (stop bool) {
-	msg := b.cfg.Conn.scrub(err.Error())
+	msg := b.cfg.Conn.scrub(Explain(describeAt(err, addr)))
 	b.mu.Lock()
 	b.c.subscribeFails++
 	b.c.lastError = msg
@@ -101,7 +101,7 @@ func (b *Bridge) shardLost(addr string, err error) (stop bool) {
 // resolveFailed records that the topology could not be read. Subscriptions that are up
 // stay up; with none up, it is a failed subscription attempt.
 func (b *Bridge) resolveFailed(err error) (stop bool) {
-	msg := b.cfg.Conn.scrub(err.Error())
+	msg := b.cfg.Conn.scrub(Explain(describe(err)))
 	b.mu.Lock()
 	b.c.lastError = msg
 	up := false

@@ -95,7 +95,7 @@ func (b *Bridge) runStreamShard(ctx context.Context, r *shardRun) shardExit {
 	defer release()
 	for _, rd := range readers {
 		if err := rd.resume(ctx); err != nil {
-			return shardExit{run: r, err: fmt.Errorf("bridge: streams on %s: %w", r.t.addr, describe(err))}
+			return shardExit{run: r, err: fmt.Errorf("bridge: streams on %s: %w", r.t.addr, describeAt(err, r.t.addr))}
 		}
 	}
 	b.shardConnected(r.t.addr)

@@ -47,7 +47,7 @@ func (b *Bridge) subscribe(ctx context.Context, t target) (*redis.PubSub, error)
 	}
 	if err != nil {
 		_ = ps.Close()
-		return nil, fmt.Errorf("bridge: subscribe on %s: %w", t.addr, describe(err))
+		return nil, fmt.Errorf("bridge: subscribe on %s: %w", t.addr, describeAt(err, t.addr))
 	}
 	return ps, nil
 }

@@ -76,9 +76,9 @@ func (s *sight) observe(now time.Time, conn string, since time.Time, grace time.
 	}
 	switch {
 	case conn != "connected":
-		s.why = "observer disconnected from Redis: instances not judged"
+		s.why = "observer disconnected from Redis"
 	case now.Before(s.graceUntil):
-		s.why = fmt.Sprintf("observer back after an outage: instances judged again in %s", s.graceUntil.Sub(now).Round(100*time.Millisecond))
+		s.why = fmt.Sprintf("observer back after an outage, judged again in %s", s.graceUntil.Sub(now).Round(100*time.Millisecond))
 	default:
 		s.why = ""
 	}

@@ -197,7 +197,7 @@ func (o *Observer) syncConn() {
 		o.reg.Note("self", fmt.Sprintf("another process publishes as this observer (%s): %d messages", o.cfg.ID, st.Collisions))
 	}
 	if st.State != bridge.StateConnected && st.LastError != "" {
-		o.reg.Note("conn", "Redis: "+st.LastError)
+		o.reg.Note("conn", st.LastError)
 	} else {
 		o.reg.Note("conn", "")
 	}
