@@ -198,6 +198,13 @@ func (st *alertState) judgement(now time.Time) Judgement {
 		left := st.rule.clearHold() - now.Sub(st.run[st.level])
 		j.Clearing, j.ClearsInMs = true, max(left, 0).Milliseconds()
 	}
+	for l := Crit; l > st.level; l-- {
+		if !st.run[l].IsZero() {
+			left := st.rule.Hold - now.Sub(st.run[l])
+			j.Rising, j.RisesInMs = l, max(left, 0).Milliseconds()
+			break
+		}
+	}
 	return j
 }
 

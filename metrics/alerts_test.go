@@ -226,3 +226,29 @@ func BenchmarkEngineObserve(b *testing.B) {
 		e.Observe(t0.Add(time.Duration(i)*time.Second), "delivery", subjects[i%5], float64(85+i%15))
 	}
 }
+
+// TestEngineRisingIsSaid: a value past a worse level's threshold that the
+// hold has not raised yet is judged "rising", with the time left, so an OK
+// beside a p99 of 200 ms is explained; a value past CRIT says CRIT.
+func TestEngineRisingIsSaid(t *testing.T) {
+	e := metrics.NewEngine([]metrics.Rule{p99Rule(3*time.Second, 0)}, 10)
+	feed(e, 0, "a", 50, 200)
+	want := metrics.Judgement{Level: metrics.OK, Rising: metrics.Warn, RisesInMs: 2500}
+	if got := e.Judgements("a", sec(1).Add(500*time.Millisecond))["p99"]; got != want {
+		t.Errorf("past WARN for 0.5 s of a 3 s hold: %+v, want %+v", got, want)
+	}
+	feed(e, 2, "a", 900)
+	want = metrics.Judgement{Level: metrics.OK, Rising: metrics.Crit, RisesInMs: 3000}
+	if got := e.Judgements("a", sec(2))["p99"]; got != want {
+		t.Errorf("past CRIT just now: %+v, want %+v", got, want)
+	}
+	feed(e, 3, "a", 200, 200)
+	want = metrics.Judgement{Level: metrics.Warn}
+	if got := e.Judgements("a", sec(4))["p99"]; got != want {
+		t.Errorf("held past WARN for 3 s: %+v, want %+v", got, want)
+	}
+	feed(e, 5, "a", 50)
+	if got := e.Judgements("a", sec(5))["p99"]; got.Rising != metrics.OK || !got.Clearing {
+		t.Errorf("back under WARN: %+v, want clearing and not rising", got)
+	}
+}

@@ -116,20 +116,39 @@ type Judgement struct {
 	// clear-hold: it falls ClearsInMs from the snapshot's time.
 	Clearing   bool  `json:"clearing,omitempty"`
 	ClearsInMs int64 `json:"clearsInMs,omitempty"`
+	// Rising is the worse level the value is already past, held off by
+	// the rule's hold: the level becomes Rising RisesInMs from the
+	// snapshot's time unless the value comes back first. A p99 of 324 ms
+	// beside an OK is then explained, not a contradiction.
+	Rising    Level `json:"rising,omitempty"`
+	RisesInMs int64 `json:"risesInMs,omitempty"`
 }
 
-// worst returns the worst of js: the highest level, and among equal ones a
-// judgement that is not clearing before one that is.
+// worst returns the worst of js: the highest level; among equal ones a
+// judgement that is rising higher (then sooner), then one that is not
+// clearing before one that is.
 func worst(js map[string]Judgement) Judgement {
 	var w Judgement
 	first := true
 	for _, j := range js {
 		switch {
-		case first, j.Level > w.Level, j.Level == w.Level && w.Clearing && (!j.Clearing || j.ClearsInMs > w.ClearsInMs):
-			w, first = j, false
+		case first, j.Level > w.Level:
+		case j.Level < w.Level:
+			continue
+		case j.Rising != w.Rising:
+			if j.Rising < w.Rising {
+				continue
+			}
+		case j.Rising > OK:
+			if j.RisesInMs >= w.RisesInMs {
+				continue
+			}
+		case !(w.Clearing && (!j.Clearing || j.ClearsInMs > w.ClearsInMs)):
+			continue
 		}
+		w, first = j, false
 	}
-	if w.Level == OK {
+	if w.Level == OK && w.Rising == OK {
 		return Judgement{}
 	}
 	return w

@@ -11,7 +11,8 @@ import (
 )
 
 // column is one table column: its title, width, alignment and cell. A
-// column whose rule can be clearing is a cell wider, for the ↘ mark.
+// column whose rule can be clearing or rising is a cell wider, for the
+// ↘ or ↗ mark.
 type column struct {
 	title string
 	width int
@@ -21,7 +22,12 @@ type column struct {
 
 // clearingMark follows a figure whose rule holds a level the value has
 // already left (the clear-hold): a red 97.7 % is explained, not a lie.
-const clearingMark = "↘"
+// risingMark follows a figure already past a worse level's threshold that
+// the rule's hold has not raised yet: a 324 ms p99 beside OK, explained.
+const (
+	clearingMark = "↘"
+	risingMark   = "↗"
+)
 
 // allColumns is the full instances table after ID. Every figure is the
 // last 10 s (tableWindow); the detail view has the session's.
@@ -74,12 +80,12 @@ func removeColumn(cols []column, title string) []column {
 	return out
 }
 
-// cell is one figure as drawn: its text, its tone, and whether the rule
-// that judges it is clearing.
+// cell is one figure as drawn: its text, its tone, and the mark of the
+// rule that judges it: clearingMark, risingMark or none.
 type cell struct {
-	text     string
-	tone     tone
-	clearing bool
+	text string
+	tone tone
+	mark string
 }
 
 type cellFunc = func(metrics.InstanceRow) cell
@@ -136,11 +142,20 @@ func ruleTone(r metrics.InstanceRow, rule string) tone {
 	return toneText
 }
 
-// ruleCell is text judged by rule: its tone, and the clearing mark when
-// the rule holds a level its value has left.
+// ruleCell is text judged by rule: its tone, the clearing mark when the
+// rule holds a level its value has left, the rising mark when the value is
+// past a worse level the rule's hold has not raised yet.
 func ruleCell(r metrics.InstanceRow, rule, text string) cell {
 	j := r.Rules[rule]
-	return cell{text: text, tone: ruleTone(r, rule), clearing: j.Clearing && !j.Unknown && j.Level > metrics.OK}
+	c := cell{text: text, tone: ruleTone(r, rule)}
+	switch {
+	case j.Unknown:
+	case j.Clearing && j.Level > metrics.OK:
+		c.mark = clearingMark
+	case j.Rising > j.Level:
+		c.mark = risingMark
+	}
+	return c
 }
 
 func roleCell(r metrics.InstanceRow) cell {
@@ -248,9 +263,7 @@ func rowView(st *themes.Styles, r metrics.InstanceRow, selected bool, cols []col
 	}
 	for _, c := range cols {
 		v := c.cell(r)
-		if v.clearing {
-			v.text += clearingMark
-		}
+		v.text += v.mark
 		text := align(v.text, c.width, c.left)
 		if selected || v.tone == toneText || v.tone == toneMuted {
 			add(v.tone, " "+text)

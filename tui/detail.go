@@ -162,10 +162,7 @@ func deliveryItems(st *themes.Styles, r metrics.InstanceRow) []string {
 		}
 		return st.Muted.Render(name+" ") + toneStyle(st, t).Render(fmtPctFine(p)+mark)
 	}
-	mark := ""
-	if ruleCell(r, "delivery", "").clearing {
-		mark = clearingMark
-	}
+	mark := ruleCell(r, "delivery", "").mark
 	return []string{f("session", r.Delivery, toneText, ""), f("10s", r.Delivery10s, ruleTone(r, "delivery"), mark), f("1m", r.Delivery1m, toneText, "")}
 }
 

@@ -54,7 +54,7 @@ var columnDocs = []columnDoc{
 	{"SELF", "its own events received back, session", "self_received"},
 	{"ERR", "errors it reported, session", "errors"},
 	{"SEEN", "time since it last spoke", "silent"},
-	{"STATE", "its worst rule's level; ↘ 4s: the value is back, the level falls in 4 s; ?: observer blind, not judged", ""},
+	{"STATE", "its worst rule's level; ↘ 4s: the value is back, the level falls in 4 s; ↗ 4s: the value is past a worse level, it rises in 4 s unless it comes back; ?: observer blind, not judged", ""},
 	{"≈ raw 1 hop", "plain Redis PUBLISH to SUBSCRIBE, last 10 s (--baseline); its losses: detail view", ""},
 	{"sub?", "ROLE (and DELIV) of a passive subscriber (CLIENT LIST): a connection of no cooperating instance; delivery unknown, output buffer known", "output_buffer"},
 }

@@ -300,3 +300,23 @@ func TestNoteEventIsNoStateChange(t *testing.T) {
 		t.Errorf("changeLine = %q", got)
 	}
 }
+
+// TestRisingStateSaysSo: a figure already past WARN's threshold that the
+// rule's hold has not raised yet is drawn with the ↗ mark, and the STATE
+// cell says when it rises ("OK↗ 3s"): an OK beside an 8 ms p99 over a 5 ms
+// threshold is explained, not a contradiction.
+func TestRisingStateSaysSo(t *testing.T) {
+	s := fixture3()
+	bot := instance("bot-9", metrics.OK, 100, 700, 8000)
+	bot.Rules["p99"] = metrics.Judgement{Level: metrics.OK, Rising: metrics.Warn, RisesInMs: 2100}
+	bot.Status = bot.Rules["p99"]
+	s.Instances = append(s.Instances, bot)
+	m := withSnapshot(t, colourModel(t, 80, 24), s)
+	line := ansi.Strip(lineWith(t, m.View(), "bot-9"))
+	if !strings.Contains(line, "OK↗ 3s") || !strings.Contains(line, "8.00ms↗") {
+		t.Errorf("bot-9, past WARN and rising in 2.1 s: %q", line)
+	}
+	if warnSGR.MatchString(lineWith(t, m.View(), "bot-9")) {
+		t.Errorf("bot-9 is drawn WARN before its hold raised it: %q", lineWith(t, m.View(), "bot-9"))
+	}
+}

@@ -327,6 +327,8 @@ func StateLabel(l metrics.Level, j metrics.Judgement) string {
 		return "?"
 	case j.Clearing:
 		return levelName(l) + "↘ " + ClearsIn(j.ClearsInMs)
+	case j.Rising > l:
+		return levelName(l) + "↗ " + ClearsIn(j.RisesInMs)
 	}
 	return levelName(l)
 }
