@@ -41,6 +41,11 @@ func TestMainDispatch(t *testing.T) {
 		{args: []string{"nope"}, code: ExitUsage, stderr: `bridgescope: unknown subcommand "nope"`},
 		{args: []string{"--redis", "x"}, code: ExitUsage, stderr: "flags go after the subcommand"},
 		{args: []string{"validate", "-h"}, code: ExitOK, stdout: "Usage: bridgescope validate"},
+		{args: []string{"validate", "--help"}, code: ExitOK, stdout: "  --instances int"},
+		{args: []string{"validate", "--bogus"}, code: ExitUsage, stderr: "bridgescope: validate: unknown flag: --bogus (see 'bridgescope validate --help')"},
+		{args: []string{"validate", "stray"}, code: ExitUsage, stderr: `validate: unexpected argument "stray"`},
+		{args: []string{"validate", "--instances", "x"}, code: ExitUsage, stderr: `invalid value "x" for --instances: must be an integer`},
+		{args: []string{"replay"}, code: ExitUsage, stderr: "replay: name one recording"},
 	} {
 		code, stdout, stderr := run(t, ctx, tc.args...)
 		if code != tc.code {
@@ -57,7 +62,7 @@ func TestMainDispatch(t *testing.T) {
 func TestCommandTableIsConsistent(t *testing.T) {
 	seen := map[string]bool{}
 	for _, c := range commands {
-		if c.Name == "" || c.Summary == "" || c.Run == nil || seen[c.Name] {
+		if c.Name == "" || c.Summary == "" || c.Setup == nil || c.Example == "" || seen[c.Name] {
 			t.Errorf("bad or duplicate command %+v", c)
 		}
 		seen[c.Name] = true

@@ -1,9 +1,10 @@
 package cli
 
 import (
-	"flag"
 	"fmt"
 	"strings"
+
+	"github.com/spf13/pflag"
 
 	"github.com/bridgescope/bridgescope/bridge"
 )
@@ -20,7 +21,7 @@ type ConnFlags struct {
 	Sharded bool
 }
 
-func (f *ConnFlags) register(fs *flag.FlagSet) {
+func (f *ConnFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.TLSCA, "tls-ca", "", "trust the CA certificates in PEM `file` for the server's certificate (turns TLS on)")
 	fs.StringVar(&f.TLSCert, "tls-cert", "", "present the client certificate in PEM `file` (with --tls-key)")
 	fs.StringVar(&f.TLSKey, "tls-key", "", "the client certificate's private key, PEM `file`")

@@ -1,10 +1,11 @@
 package cli
 
 import (
-	"flag"
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/spf13/pflag"
 
 	"github.com/bridgescope/bridgescope/tui"
 )
@@ -16,7 +17,7 @@ type snapshotFlags struct {
 	bg  string
 }
 
-func (f *snapshotFlags) register(fs *flag.FlagSet) {
+func (f *snapshotFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.dir, "snapshot-dir", tui.DefaultSnapshotDir, "where the 's' key writes snapshots")
 	fs.StringVar(&f.bg, "snapshot-bg", tui.BgTheme, "the page of a snapshot's PNG and SVG: "+strings.Join(tui.SnapshotBgs(), ", ")+
 		"\n(light and dark keep every colour readable on that page)")
