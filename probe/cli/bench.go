@@ -48,6 +48,7 @@ const (
 
 type benchFlags struct {
 	common    Common
+	yes       bool // --yes: run against a production context
 	instances int
 	duration  time.Duration
 	rates     rateList
@@ -91,6 +92,7 @@ func (r *rateList) Set(s string) error {
 
 func (f *benchFlags) register(fs *pflag.FlagSet) {
 	f.common.Register(fs)
+	registerYes(fs, &f.yes)
 	f.rates = rateList{1000, 10000, 0}
 	fs.IntVar(&f.instances, "instances", 4, "instances in each lane (2.."+fmt.Sprint(maxValidateInstances)+")")
 	durationVar(fs, &f.duration, "duration", 10*time.Second, "how long each lane publishes at each rate")
@@ -147,6 +149,9 @@ func setupBench(fs *pflag.FlagSet) RunFunc {
 func (f *benchFlags) run(ctx context.Context, env *Env, set map[string]bool) int {
 	if err := f.check(set); err != nil {
 		return env.Fail(ExitUsage, fmt.Errorf("bench: %w", err))
+	}
+	if err := refuseProduction(env, "bench", f.yes); err != nil {
+		return env.Fail(ExitUsage, err)
 	}
 	conn, err := f.common.Conn(env)
 	if err != nil {

@@ -28,6 +28,9 @@ type Env struct {
 	StderrTTY bool
 
 	secrets *secrets
+	// settings says where the flags came from (config_env.go); set before
+	// a subcommand runs.
+	settings *settings
 }
 
 func newEnv(stdin io.Reader, stdout, stderr io.Writer) *Env {
@@ -151,7 +154,10 @@ func (c *Common) Conn(env *Env) (bridge.ConnConfig, error) {
 	}
 	registerURLSecrets(env, raw)
 	if err := bridge.CheckURL(raw); err != nil {
-		src := "--redis"
+		src := env.settings.sourceOf("redis")
+		if strings.Contains(src, ": context ") {
+			src += ": redis"
+		}
 		if c.Redis == "" && os.Getenv("REDIS_URL") != "" {
 			src = "REDIS_URL"
 		}

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 )
 
 // The command line is cobra's (as kubectl, gh and k9s use): GNU --flags
@@ -56,7 +57,7 @@ func newRoot(ctx context.Context, env *Env, code *int) *cobra.Command {
 	for _, c := range commands {
 		root.AddCommand(c.cobra(env, code))
 	}
-	root.AddCommand(newHelpCmd(root, env, code), newVersionCmd(env, code),
+	root.AddCommand(newConfigCmd(env, code), newHelpCmd(root, env, code), newVersionCmd(env, code),
 		newCompletionCmd(root, env, code), newManCmd(root, env, code))
 	return root
 }
@@ -64,6 +65,7 @@ func newRoot(ctx context.Context, env *Env, code *int) *cobra.Command {
 // cobra turns c into a cobra command whose run sets *code.
 func (c *Command) cobra(env *Env, code *int) *cobra.Command {
 	use, long := splitUsage(c.Usage)
+	use = use[max(0, strings.Index(use, c.Name+" ")):] // "config view …" is view's
 	cc := &cobra.Command{
 		Use:     use,
 		Short:   c.Summary,
@@ -76,7 +78,11 @@ func (c *Command) cobra(env *Env, code *int) *cobra.Command {
 		cc.ValidArgsFunction = cobra.NoFileCompletions
 	}
 	run := c.Setup(cc.Flags())
+	registerConfigFlags(cc.Flags())
 	cc.RunE = func(cmd *cobra.Command, args []string) error {
+		if err := applySources(cmd, env); err != nil {
+			return &usageError{cmd, err}
+		}
 		*code = run(cmd.Context(), env, args)
 		return nil
 	}
@@ -135,6 +141,13 @@ func flagError(err error) error {
 		return errors.New("invalid value " + msg[m[2]:m[3]] + " for " + msg[m[4]:m[5]] + ": " + msg[m[1]:])
 	}
 	return err
+}
+
+// registerConfigFlags adds --config and --context, which every subcommand
+// that takes settings has.
+func registerConfigFlags(fs *pflag.FlagSet) {
+	fs.String("config", "", "read contexts from this YAML `file` (default\n$XDG_CONFIG_HOME/bridgescope/"+configFileName+")")
+	fs.String("context", "", "use this `name`d context of the config file (default its current-context)")
 }
 
 // noArgs is cobra.NoArgs with this command line's message.

@@ -142,7 +142,9 @@ func (f *serveFlags) serve(ctx context.Context, env *Env, oc probe.ObserverConfi
 		return env.Fail(ExitUsage, err)
 	}
 	defer stopMetrics()
-	srv, err := startSSH(f.config(logger), o.Snapshots(), o)
+	cfg := f.config(logger)
+	cfg.Context, cfg.Production = env.settings.contextName(), env.settings.isProduction()
+	srv, err := startSSH(cfg, o.Snapshots(), o)
 	if err != nil {
 		return env.Fail(ExitUsage, err)
 	}

@@ -2,6 +2,8 @@ package cli
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 
@@ -24,8 +26,40 @@ func (f *snapshotFlags) register(fs *pflag.FlagSet) {
 }
 
 func (f *snapshotFlags) check() error {
+	if f.dir == tui.DefaultSnapshotDir && !writable(".") {
+		if dir := stateSnapshotDir(); dir != "" {
+			f.dir = dir // the dashboard's snapshot message names it
+		}
+	}
 	if !slices.Contains(tui.SnapshotBgs(), f.bg) {
 		return fmt.Errorf("--snapshot-bg must be one of %s, got %q", strings.Join(tui.SnapshotBgs(), ", "), f.bg)
 	}
 	return nil
+}
+
+// stateSnapshotDir is where snapshots go when the working directory is not
+// writable: $XDG_STATE_HOME/bridgescope/snapshots, else
+// ~/.local/state/bridgescope/snapshots; "" when neither can be told.
+func stateSnapshotDir() string {
+	dir := os.Getenv("XDG_STATE_HOME")
+	if dir == "" {
+		home, err := os.UserHomeDir()
+		if err != nil {
+			return ""
+		}
+		dir = filepath.Join(home, ".local", "state")
+	}
+	return filepath.Join(dir, "bridgescope", "snapshots")
+}
+
+// writable reports whether a file can be created in dir: the only test
+// that holds for every reason it could not (mode, read-only mount, ACL).
+func writable(dir string) bool {
+	f, err := os.CreateTemp(dir, ".bridgescope-writable-*")
+	if err != nil {
+		return false
+	}
+	name := f.Name()
+	_ = f.Close()
+	return os.Remove(name) == nil
 }

@@ -44,6 +44,7 @@ Prints the report as text (default), --json or --markdown; exits 0 on PASS,
 
 type validateFlags struct {
 	common     Common
+	yes        bool // --yes: run against a production context
 	instances  int
 	duration   time.Duration
 	drain      time.Duration
@@ -65,6 +66,7 @@ type validateFlags struct {
 
 func (f *validateFlags) register(fs *pflag.FlagSet) {
 	f.common.Register(fs)
+	registerYes(fs, &f.yes)
 	fs.IntVar(&f.instances, "instances", 3, "number of in-process instances (2.."+fmt.Sprint(maxValidateInstances)+")")
 	durationVar(fs, &f.duration, "duration", 20*time.Second, "how long to publish")
 	fs.Float64Var(&f.rate, "rate", 10, "events per second, all instances together (the report shows the rate achieved,\nand warns below 90 %)")
@@ -128,6 +130,9 @@ func setupValidate(fs *pflag.FlagSet) RunFunc {
 func (f *validateFlags) run(ctx context.Context, env *Env) int {
 	if err := f.check(); err != nil {
 		return env.Fail(ExitUsage, fmt.Errorf("validate: %w", err))
+	}
+	if err := refuseProduction(env, "validate", f.yes); err != nil {
+		return env.Fail(ExitUsage, err)
 	}
 	conn, err := f.common.Conn(env)
 	if err != nil {

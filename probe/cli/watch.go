@@ -322,6 +322,7 @@ func exitFor(s metrics.Snapshot) int {
 func (f *watchFlags) dashboard(ctx context.Context, env *Env, o *probe.Observer, snaps <-chan metrics.Snapshot) (metrics.Snapshot, int) {
 	m := tui.New(tui.Config{
 		Snapshots: snaps, Control: o, Theme: f.theme, SnapshotDir: f.snapshot.dir, SnapshotBg: f.snapshot.bg,
+		Context: env.settings.contextName(), Production: env.settings.isProduction(),
 	})
 	p := tea.NewProgram(m, tea.WithAltScreen(), tea.WithContext(ctx), tea.WithInput(env.Stdin), tea.WithOutput(os.Stdout))
 	_, err := p.Run()
