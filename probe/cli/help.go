@@ -20,7 +20,12 @@ const rootLong = `bridgescope validates and watches a Redis pub/sub event bridge
 every cooperating instance and shows delivery, latency and alerts live
 (watch, serve, demo), runs instances in this process and checks every
 event reaches the others (validate), measures the bridge against raw
-Redis (bench), and answers a monitoring system in one short run (check).`
+Redis (bench), and answers a monitoring system in one short run (check).
+
+Every flag can also come from BRIDGESCOPE_<FLAG> (upper case, dashes as
+underscores) or from a context of the config file
+($XDG_CONFIG_HOME/bridgescope/config.yaml, --config, --context): flags beat
+the environment, which beats the config file, which beats the defaults.`
 
 // rootExample is the top-level help's, and the man page's, examples.
 const rootExample = `  bridgescope demo
@@ -46,7 +51,8 @@ func writeUsage(w io.Writer) {
 	list("help [subcommand]", "show this help, or a subcommand's flags")
 	list("version", "print the version")
 	b.WriteString("\n" + wrapText("", "Every subcommand takes --redis URL (default $REDIS_URL, else "+
-		"redis://127.0.0.1:6379), --password-file FILE and --log FILE.", helpWidth, 0))
+		"redis://127.0.0.1:6379), --password-file FILE and --log FILE; every flag also comes from "+
+		"BRIDGESCOPE_<FLAG> or a context of the config file (--config, --context; see 'config view').", helpWidth, 0))
 	b.WriteString("Exit codes: 0 OK/PASS, 1 FAIL/CRIT, 2 usage, configuration or connection error;\n" +
 		"check's own: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.\n")
 	b.WriteString("\nExamples:\n" + rootExample + "\n")
