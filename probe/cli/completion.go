@@ -3,8 +3,13 @@ package cli
 import (
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/spf13/cobra"
+
+	"github.com/bridgescope/bridgescope/bridge"
+	"github.com/bridgescope/bridgescope/themes"
+	"github.com/bridgescope/bridgescope/tui"
 )
 
 // completionShells are the shells 'completion' writes a script for.
@@ -45,4 +50,39 @@ looks for completions (see the examples; zsh needs compinit).`,
 			}
 		},
 	}
+}
+
+// flagValues are the values --flag completes to, for the flags that take
+// one of a list; --context completes to the config file's contexts.
+func flagValues() map[string]func() []string {
+	return map[string]func() []string{
+		"theme":       func() []string { return append([]string{themes.Auto}, themes.Names()...) },
+		"transport":   bridge.Transports,
+		"snapshot-bg": tui.SnapshotBgs,
+		"format":      func() []string { return checkFormats },
+		"context":     configContexts,
+	}
+}
+
+// registerValueCompletions completes the values of cc's flags that take
+// one of a list.
+func registerValueCompletions(cc *cobra.Command) {
+	for name, values := range flagValues() {
+		if cc.Flags().Lookup(name) == nil {
+			continue
+		}
+		_ = cc.RegisterFlagCompletionFunc(name, func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+			return values(), cobra.ShellCompDirectiveNoFileComp
+		}) // the only error is a flag registered twice: each is once here
+	}
+}
+
+// configContexts are the default config file's contexts, for completion;
+// none when it cannot be read.
+func configContexts() []string {
+	cf, err := loadConfig(defaultConfigPath(), false)
+	if err != nil || cf == nil || len(cf.Contexts) == 0 {
+		return nil
+	}
+	return strings.Split(cf.names(), ", ")
 }

@@ -53,6 +53,8 @@ compgen -W "${COMPREPLY[*]}" -- "${COMP_WORDS[COMP_CWORD]}"
 		{"bridgescope validate --dur", "--duration"},
 		{"bridgescope completion z", "zsh"},
 		{"bridgescope help rep", "replay"},
+		{"bridgescope watch --theme l", "light"},
+		{"bridgescope check --format na", "nagios"},
 	} {
 		got := complete(tc.line)
 		if len(got) == 0 || !contains(got, tc.want) {

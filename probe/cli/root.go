@@ -79,6 +79,7 @@ func (c *Command) cobra(env *Env, code *int) *cobra.Command {
 	}
 	run := c.Setup(cc.Flags())
 	registerConfigFlags(cc.Flags())
+	registerValueCompletions(cc)
 	cc.RunE = func(cmd *cobra.Command, args []string) error {
 		if err := applySources(cmd, env); err != nil {
 			return &usageError{cmd, err}
