@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -157,7 +158,14 @@ func loadConfig(path string, explicit bool) (*configFile, error) {
 		return nil, fmt.Errorf("config: %w", err)
 	}
 	defer f.Close()
-	cf, err := parseConfig(io.LimitReader(f, maxConfigSize))
+	text, err := io.ReadAll(io.LimitReader(f, maxConfigSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	if len(text) > maxConfigSize {
+		return nil, fmt.Errorf("%s: over %d KiB: not a config file", path, maxConfigSize>>10)
+	}
+	cf, err := parseConfig(bytes.NewReader(text))
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}

@@ -124,6 +124,13 @@ func TestConfigErrors(t *testing.T) {
 			}
 		})
 	}
+	big := filepath.Join(t.TempDir(), "big.yaml")
+	if err := os.WriteFile(big, []byte("contexts:\n  a:\n    redis: redis://h:1\n"+strings.Repeat("# padding\n", maxConfigSize/10)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, stderr := run(t, context.Background(), "watch", "--config", big); code != ExitUsage || !strings.Contains(stderr, "big.yaml: over 1024 KiB") {
+		t.Errorf("a config file past maxConfigSize: exit %d, %q", code, stderr)
+	}
 	if code, _, stderr := run(t, context.Background(), "watch", "--config", filepath.Join(t.TempDir(), "missing.yaml")); code != ExitUsage ||
 		!strings.Contains(stderr, "missing.yaml: no such file") {
 		t.Errorf("a --config that is missing: exit %d, %q", code, stderr)
