@@ -46,6 +46,11 @@ func TestMainDispatch(t *testing.T) {
 		{args: []string{"validate", "stray"}, code: ExitUsage, stderr: `validate: unexpected argument "stray"`},
 		{args: []string{"validate", "--instances", "x"}, code: ExitUsage, stderr: `invalid value "x" for --instances: must be an integer`},
 		{args: []string{"replay"}, code: ExitUsage, stderr: "replay: name one recording"},
+		{args: []string{"config"}, code: ExitUsage, stderr: "config: name a subcommand: view (see 'bridgescope config --help')"},
+		{args: []string{"config", "show"}, code: ExitUsage, stderr: `config: unexpected argument "show"`},
+		{args: []string{"config", "view", "x"}, code: ExitUsage, stderr: `config view: unexpected argument "x"`},
+		{args: []string{"man", "x"}, code: ExitUsage, stderr: `man: unexpected argument "x"`},
+		{args: []string{"help", "config", "view"}, code: ExitOK, stdout: "Usage: bridgescope config view [flags]"},
 	} {
 		code, stdout, stderr := run(t, ctx, tc.args...)
 		if code != tc.code {

@@ -131,7 +131,7 @@ type Common struct {
 }
 
 // Register adds --redis, --password-file and --log to fs. The default URL
-// is resolved later, so a password in $REDIS_URL never shows in -h.
+// is resolved later, so a password in $REDIS_URL never shows in --help.
 func (c *Common) Register(fs *pflag.FlagSet) {
 	fs.StringVar(&c.Redis, "redis", "", "Redis `URL`: redis://[user:password@]host:port[/db], rediss:// for TLS\n(default $REDIS_URL, else "+bridge.DefaultRedisURL+")")
 	fs.StringVar(&c.PasswordFile, "password-file", "", "read the Redis password from the first line of `file`,\nso it appears neither on the command line nor in the URL")

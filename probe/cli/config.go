@@ -34,6 +34,9 @@ type configFile struct {
 
 // contextConfig is one deployment's settings. Every key but production is
 // the flag of the same name; a subcommand without that flag ignores it.
+// Flags whose meaning differs between subcommands (--instances: a count
+// for validate, IDs for check) or that must differ between processes
+// (--id) have no key.
 type contextConfig struct {
 	// Production marks a context nobody should load by mistake: validate
 	// and bench ask for --yes, and the dashboard shows PROD.
@@ -75,10 +78,8 @@ type contextConfig struct {
 	LogFile      configValue `yaml:"log"`
 	SnapshotBg   configValue `yaml:"snapshot-bg"`
 	ExpectCount  configValue `yaml:"expect"`
-	Instances    configValue `yaml:"instances"`
 	CheckFormat  configValue `yaml:"format"`
 	PerInstance  configValue `yaml:"per-instance"`
-	ObserverID   configValue `yaml:"id"`
 	ValidateRate configValue `yaml:"rate"`
 }
 

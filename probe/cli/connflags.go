@@ -52,7 +52,7 @@ func (f *ConnFlags) apply(conn *bridge.ConnConfig) error {
 	check := *conn
 	check.URL, check.Password = "", ""
 	if err := check.Validate(); err != nil {
-		return fmt.Errorf("%s (see -h)", flagNames.Replace(err.Error()))
+		return fmt.Errorf("%s (see --help)", flagNames.Replace(err.Error()))
 	}
 	return nil
 }
