@@ -52,3 +52,21 @@ func TestProductionContextHeader(t *testing.T) {
 		t.Errorf("a context that is not production: header %q", first)
 	}
 }
+
+// TestLongContextNameIsClipped: a context's name past maxContextWidth is
+// clipped, so the Redis address keeps its place in the header.
+func TestLongContextNameIsClipped(t *testing.T) {
+	long := strings.Repeat("eu-west-prod-", 5) // 65 columns
+	m := New(Config{Renderer: asciiRenderer(), Context: long, Now: func() time.Time { return fixedNow }})
+	m.sched = func(time.Duration, tea.Msg) tea.Cmd { return nil }
+	m = update(t, m, tea.WindowSizeMsg{Width: 100, Height: 24})
+	snap := fixture3()
+	m = withSnapshot(t, m, snap)
+	first := strings.Split(m.View(), "\n")[0]
+	if strings.Contains(first, long[:maxContextWidth+1]) || !strings.Contains(first, long[:maxContextWidth-1]) {
+		t.Errorf("header %q: the context is not clipped at %d columns", first, maxContextWidth)
+	}
+	if !strings.Contains(first, snap.Redis) {
+		t.Errorf("header %q lost the Redis address %q", first, snap.Redis)
+	}
+}

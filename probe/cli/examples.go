@@ -9,7 +9,7 @@ const (
 
 	watchExample = `  bridgescope watch --redis redis://10.0.0.5:6379 --channels 'bridge:*'
   bridgescope watch --context prod --expect-subscribers 3
-  bridgescope watch --headless --duration 1m --json-stream | jq .summary`
+  bridgescope watch --headless --duration 1m --json-stream | jq -c .alerts`
 
 	serveExample = `  bridgescope serve --host-key host_ed25519 --authorized-keys team.pub
   bridgescope serve --host-key k --authorized-keys team.pub --ssh 0.0.0.0:2222
