@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -50,11 +51,17 @@ func newConfigCmd(env *Env, code *int) *cobra.Command {
 	return parent
 }
 
-// setupConfigView takes watch's flags: every setting a context can hold
-// that a dashboard uses, so each shows its resolved value.
+// setupConfigView takes those of watch's flags a context can hold, so
+// each shows its resolved value.
 func setupConfigView(fs *pflag.FlagSet) RunFunc {
 	f := &watchFlags{}
-	f.register(fs, true)
+	all := pflag.NewFlagSet("watch", pflag.ContinueOnError)
+	f.register(all, true)
+	all.VisitAll(func(fl *pflag.Flag) {
+		if slices.Contains(configKeys(), fl.Name) {
+			fs.AddFlag(fl)
+		}
+	})
 	return func(_ context.Context, env *Env, _ []string) int {
 		out, err := configView(env, fs)
 		if err != nil {
