@@ -32,6 +32,10 @@ type Styles struct {
 	Crit lipgloss.Style
 
 	Paused lipgloss.Style // the PAUSED badge
+	// Prod is the PROD badge of a production context: white on red in
+	// every theme, mono too, the one colour mono draws (and bold, for a
+	// terminal with no colour at all).
+	Prod   lipgloss.Style
 	Error  lipgloss.Style
 	Status lipgloss.Style // transient footer messages
 	Bar    lipgloss.Style // distribution bars
@@ -75,6 +79,7 @@ func NewStyles(r *lipgloss.Renderer, p Palette) *Styles {
 	s.TableHeader = fg(p.Muted).Bold(true)
 	s.Selected = r.NewStyle().Foreground(p.SelectedFg).Background(p.SelectedBg).Bold(true)
 	s.Paused = r.NewStyle().Foreground(p.OnWarn).Background(p.Warn).Bold(true)
+	s.Prod = r.NewStyle().Foreground(lipgloss.Color("231")).Background(prodRed(p)).Bold(true)
 	s.HelpDesc = s.Muted
 	s.HelpSep = s.Border
 	s.ChartP50 = fg(chartColour(p.Chart.P50, p.Accent))
@@ -101,6 +106,15 @@ func monoLevels(r *lipgloss.Renderer, s *Styles) {
 	s.Muted = r.NewStyle().Faint(true)
 	s.HelpDesc = s.Muted
 	s.Bar = r.NewStyle()
+}
+
+// prodRed is the PROD badge's background: the palette's CRIT red, or
+// ANSI red for a palette without colours.
+func prodRed(p Palette) lipgloss.TerminalColor {
+	if p.Mono {
+		return lipgloss.Color("9")
+	}
+	return p.Crit
 }
 
 func chartColour(n uint8, fallback lipgloss.TerminalColor) lipgloss.TerminalColor {

@@ -28,15 +28,36 @@ type headerPanel struct {
 	// audience is who watches a shared observer; nil outside serve.
 	audience *Audience
 	replay   string // a replay's play state and position bar, drawn first
+	// context is the config context's name; production draws the PROD
+	// badge before everything else, so no width ever hides it.
+	context    string
+	production bool
 }
+
+// maxContextWidth bounds the context's name in the header: past it, the
+// Redis address, which on-call needs most, would give way to a label.
+const maxContextWidth = 24
 
 func (h headerPanel) view(s *metrics.Snapshot, st *themes.Styles, w int) string {
 	return h.bar(s, st, w) + "\n" + h.state(s, st, w)
 }
 
 func (h headerPanel) bar(s *metrics.Snapshot, st *themes.Styles, w int) string {
+	badge := ""
+	if h.production {
+		badge = st.Prod.Render(" PROD ")
+		w -= lipgloss.Width(badge)
+	}
+	return badge + h.title(s, st, w)
+}
+
+// title is the bar after the PROD badge, in w columns.
+func (h headerPanel) title(s *metrics.Snapshot, st *themes.Styles, w int) string {
 	right := " theme " + h.theme + " "
 	name := " bridgescope  "
+	if h.context != "" {
+		name += "context " + clip(h.context, maxContextWidth) + "  "
+	}
 	if label := audienceLabel(h.audience); label != "" {
 		name += label + "  " // kept whole: who else is looking matters
 	}

@@ -76,6 +76,11 @@ type Config struct {
 	// Replay is the player when the screen shows a recording (its frames
 	// come on Snapshots): space, [ ] { }, g and 1–9 play it.
 	Replay Replayer
+	// Context is the config file's context the observer uses, shown in
+	// the header; "" when none. Production marks it production: true, and
+	// the header then starts with a red PROD badge in every theme.
+	Context    string
+	Production bool
 	// NoControl says why Control is nil, shown when a key that needs it is
 	// pressed, e.g. "replaying a recording: nothing live to control".
 	NoControl string
@@ -173,6 +178,7 @@ func New(cfg Config) Model {
 		sched:  tick,
 		ctrlMu: &sync.Mutex{},
 	}
+	m.header.context, m.header.production = cfg.Context, cfg.Production
 	pal, err := themes.Resolve(cfg.Theme, cfg.Renderer)
 	if err != nil {
 		pal, _ = themes.Resolve(themes.Auto, cfg.Renderer)

@@ -3,11 +3,12 @@ package cli
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/spf13/pflag"
 
 	"github.com/bridgescope/bridgescope/bridge"
 	"github.com/bridgescope/bridgescope/metrics/prom"
@@ -17,7 +18,9 @@ import (
 var agentCommand = &Command{
 	Name:    "agent",
 	Summary: "run one cooperating instance: it acks probes and reports its counters",
-	Run:     runAgent,
+	Usage:   agentUsage,
+	Example: agentExample,
+	Setup:   setupAgent,
 }
 
 const agentUsage = `Usage: bridgescope agent [flags]
@@ -45,7 +48,7 @@ type agentFlags struct {
 	controlKey  controlKeyFlag
 }
 
-func (f *agentFlags) register(fs *flag.FlagSet) {
+func (f *agentFlags) register(fs *pflag.FlagSet) {
 	f.common.Register(fs)
 	fs.StringVar(&f.channels, "channels", bridge.DefaultChannel, "data channels, comma-separated; a name with * ? [ is a pattern")
 	fs.StringVar(&f.id, "id", "", "instance ID (default <hostname>-<pid>)")
@@ -90,13 +93,13 @@ func (f *agentFlags) check() error {
 	return errors.Join(errs...)
 }
 
-func runAgent(ctx context.Context, env *Env, args []string) int {
-	var f agentFlags
-	fs := flag.NewFlagSet("agent", flag.ContinueOnError)
+func setupAgent(fs *pflag.FlagSet) RunFunc {
+	f := &agentFlags{}
 	f.register(fs)
-	if code, ok := parseFlags(env, fs, agentUsage, args); !ok {
-		return code
-	}
+	return func(ctx context.Context, env *Env, _ []string) int { return f.run(ctx, env) }
+}
+
+func (f *agentFlags) run(ctx context.Context, env *Env) int {
 	if err := f.check(); err != nil {
 		return env.Fail(ExitUsage, err)
 	}

@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"math"
 	"os"
@@ -11,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/spf13/pflag"
 
 	"github.com/bridgescope/bridgescope/bridge"
 	"github.com/bridgescope/bridgescope/metrics/report"
@@ -20,7 +21,9 @@ import (
 var benchCommand = &Command{
 	Name:    "bench",
 	Summary: "measure the bridge against raw Redis in the same run: throughput, latency, CPU",
-	Run:     runBench,
+	Usage:   benchUsage,
+	Example: benchExample,
+	Setup:   setupBench,
 }
 
 const benchUsage = `Usage: bridgescope bench [flags]
@@ -45,6 +48,7 @@ const (
 
 type benchFlags struct {
 	common    Common
+	yes       bool // --yes: run against a production context
 	instances int
 	duration  time.Duration
 	rates     rateList
@@ -86,12 +90,13 @@ func (r *rateList) Set(s string) error {
 	return nil
 }
 
-func (f *benchFlags) register(fs *flag.FlagSet) {
+func (f *benchFlags) register(fs *pflag.FlagSet) {
 	f.common.Register(fs)
+	registerYes(fs, &f.yes)
 	f.rates = rateList{1000, 10000, 0}
 	fs.IntVar(&f.instances, "instances", 4, "instances in each lane (2.."+fmt.Sprint(maxValidateInstances)+")")
 	durationVar(fs, &f.duration, "duration", 10*time.Second, "how long each lane publishes at each rate")
-	fs.Var(&f.rates, "rates", "comma-separated events per second, all instances together; max is the closed loop")
+	fs.Var(typed(&f.rates, "rates"), "rates", "comma-separated events per second, all instances together; max is the closed loop")
 	fs.StringVar(&f.channel, "channel", "", "channel of the bridge lane (default a private bridge:bench:<pid>: a max-rate\nrun must not flood the bots' channel; the bare lane always uses a private one)")
 	fs.IntVar(&f.inFlight, "in-flight", bench.DefaultBenchInFlight, "max: events published but not yet delivered everywhere")
 	fs.BoolVar(&f.json, "json", false, "print the result as one JSON object")
@@ -131,17 +136,22 @@ func (f *benchFlags) check(set map[string]bool) error {
 	return errors.Join(errs...)
 }
 
-func runBench(ctx context.Context, env *Env, args []string) int {
-	var f benchFlags
-	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
+func setupBench(fs *pflag.FlagSet) RunFunc {
+	f := &benchFlags{}
 	f.register(fs)
-	if code, ok := parseFlags(env, fs, benchUsage, args); !ok {
-		return code
+	return func(ctx context.Context, env *Env, _ []string) int {
+		set := map[string]bool{}
+		fs.Visit(func(fl *pflag.Flag) { set[fl.Name] = true })
+		return f.run(ctx, env, set)
 	}
-	set := map[string]bool{}
-	fs.Visit(func(fl *flag.Flag) { set[fl.Name] = true })
+}
+
+func (f *benchFlags) run(ctx context.Context, env *Env, set map[string]bool) int {
 	if err := f.check(set); err != nil {
 		return env.Fail(ExitUsage, fmt.Errorf("bench: %w", err))
+	}
+	if err := refuseProduction(env, "bench", f.yes); err != nil {
+		return env.Fail(ExitUsage, err)
 	}
 	conn, err := f.common.Conn(env)
 	if err != nil {

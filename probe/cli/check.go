@@ -1,15 +1,15 @@
 package cli
 
 import (
-	"bytes"
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"log/slog"
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/spf13/pflag"
 
 	"github.com/bridgescope/bridgescope/bridge"
 	"github.com/bridgescope/bridgescope/metrics"
@@ -18,9 +18,12 @@ import (
 )
 
 var checkCommand = &Command{
-	Name:    "check",
-	Summary: "one short run for Nagios, Icinga, Sensu and cron (exit 0 OK … 3 UNKNOWN)",
-	Run:     runCheck,
+	Name:        "check",
+	Summary:     "one short run for Nagios, Icinga, Sensu and cron (exit 0 OK … 3 UNKNOWN)",
+	Usage:       checkUsage,
+	Example:     checkExample,
+	Setup:       setupCheck,
+	UsageFailed: checkUsageFailed,
 }
 
 const checkUsage = `Usage: bridgescope check [flags]
@@ -122,7 +125,7 @@ type checkFlags struct {
 	th            metrics.Thresholds
 }
 
-func (f *checkFlags) register(fs *flag.FlagSet) {
+func (f *checkFlags) register(fs *pflag.FlagSet) {
 	f.common.Register(fs)
 	fs.StringVar(&f.channels, "channels", bridge.DefaultChannel, "data channels, comma-separated; a name with * ? [ is a pattern")
 	fs.StringVar(&f.probeChannels, "probe-channels", "", "channels to send probes on (default: the --channels that are not patterns)")
@@ -167,25 +170,22 @@ func (f *checkFlags) check() error {
 	return errors.Join(errs...)
 }
 
-// runCheck parses the flags into a CheckConfig and runs it. Every failure
+// setupCheck parses the flags into a CheckConfig and runs it. Every failure
 // before the verdict is UNKNOWN (3), also a bad flag: a monitoring system
 // must not page for a typo in its own configuration.
-func runCheck(ctx context.Context, env *Env, args []string) int {
-	start := time.Now()
-	var f checkFlags
-	fs := flag.NewFlagSet("check", flag.ContinueOnError)
+func setupCheck(fs *pflag.FlagSet) RunFunc {
+	f := &checkFlags{}
 	f.register(fs)
-	// The flag error goes into the verdict: Nagios reads stdout.
-	var flagErr bytes.Buffer
-	pe := *env
-	pe.Stderr = &flagErr
-	if code, ok := parseFlags(&pe, fs, checkUsage, args); !ok {
-		if code == ExitOK { // -h
-			return code
-		}
-		msg := strings.TrimSpace(strings.TrimPrefix(flagErr.String(), "bridgescope: "))
-		return checkFailed(env, &CheckConfig{Format: checkNagios}, start, errors.New(msg))
-	}
+	return func(ctx context.Context, env *Env, _ []string) int { return f.run(ctx, env, time.Now()) }
+}
+
+// checkUsageFailed puts a usage error into the verdict, UNKNOWN: Nagios
+// reads stdout.
+func checkUsageFailed(env *Env, err error) int {
+	return checkFailed(env, &CheckConfig{Format: checkNagios}, time.Now(), err)
+}
+
+func (f *checkFlags) run(ctx context.Context, env *Env, start time.Time) int {
 	cfg := CheckConfig{
 		Channels: splitList(f.channels), ProbeChannels: splitList(f.probeChannels), ID: f.id,
 		Transport: f.transport.String(), Sharded: f.common.Sharded, ProbeRate: f.probeRate,

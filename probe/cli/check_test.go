@@ -134,7 +134,7 @@ func TestCheckConfigErrors(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"--bogus"}, "BRIDGESCOPE UNKNOWN - check: flag provided but not defined: -bogus"},
+		{[]string{"--bogus"}, "BRIDGESCOPE UNKNOWN - check: unknown flag: --bogus"},
 		{[]string{"--format", "xml"}, "BRIDGESCOPE UNKNOWN - --format must be one of nagios, json, prometheus, text"},
 		{[]string{"--duration", "1s"}, "BRIDGESCOPE UNKNOWN - --duration must be within 2.8s"},
 		{[]string{"--expect", "-1", "--delivery-crit", "99"}, "--expect must be within 0..1024"},

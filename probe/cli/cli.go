@@ -4,12 +4,10 @@ package cli
 
 import (
 	"context"
-	"fmt"
 	"io"
-	"runtime"
-	"runtime/debug"
 	"strings"
-	"text/tabwriter"
+
+	"github.com/spf13/pflag"
 )
 
 // Exit codes of every subcommand but check, which has the monitoring
@@ -27,9 +25,22 @@ const (
 type Command struct {
 	Name    string
 	Summary string // one line for the usage listing
-	// Run runs the subcommand with the arguments after its name and
-	// returns the exit code. It reports its own errors on env.Stderr.
-	Run func(ctx context.Context, env *Env, args []string) int
+	// Usage is the help's text: "Usage: bridgescope NAME …", a blank line,
+	// then what the subcommand does.
+	Usage string
+	// Example is two or three "  bridgescope NAME …" lines, the help's last
+	// section and the man page's EXAMPLES.
+	Example string
+	// MinArgs and MaxArgs bound the positional arguments (0, 0: none);
+	// ArgName says what one is, for the error when the count is wrong.
+	MinArgs, MaxArgs int
+	ArgName          string
+	// Setup registers the subcommand's flags on fs and returns what runs
+	// it once they are parsed.
+	Setup func(fs *pflag.FlagSet) RunFunc
+	// UsageFailed, when set, reports a usage error the subcommand's own
+	// way (check: an UNKNOWN verdict) and returns the exit code.
+	UsageFailed func(env *Env, err error) int
 }
 
 // commands is the subcommand table, in the order the usage lists them:
@@ -46,10 +57,6 @@ var commands = []*Command{
 	reportCommand,
 }
 
-// version is set at build time with
-// -ldflags "-X github.com/bridgescope/bridgescope/probe/cli.version=v1.2.3".
-var version = ""
-
 // Main runs the bridgescope command line with args (without the program
 // name) and returns the exit code. When ctx ends, a running subcommand
 // stops gracefully and still prints its report.
@@ -60,23 +67,28 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 		writeUsage(env.Stderr)
 		return ExitUsage
 	}
-	switch name := args[0]; name {
-	case "help", "-h", "-help", "--help":
-		return help(ctx, env, args[1:])
-	case "version", "-version", "--version":
+	switch name := args[0]; {
+	case name == "-h" || name == "-help" || name == "--help":
+		writeUsage(env.Stdout)
+		return ExitOK
+	case name == "-version" || name == "--version":
 		return env.print(ExitOK, "bridgescope %s\n", Version())
-	default:
-		if cmd := lookup(name); cmd != nil {
-			return cmd.Run(ctx, env, args[1:])
-		}
-		if strings.HasPrefix(name, "-") {
-			env.Errorf("flags go after the subcommand, got %q first", name)
-		} else {
-			env.Errorf("unknown subcommand %q", name)
-		}
+	case strings.HasPrefix(name, "-"):
+		env.Errorf("flags go after the subcommand, got %q first", name)
 		writeUsage(env.Stderr)
 		return ExitUsage
 	}
+	var code int
+	root := newRoot(ctx, env, &code)
+	// cobra's hidden __complete commands serve the completion scripts.
+	if !strings.HasPrefix(args[0], "__complete") {
+		if c, _, err := root.Find(args[:1]); err != nil || c == root {
+			env.Errorf("unknown subcommand %q", args[0])
+			writeUsage(env.Stderr)
+			return ExitUsage
+		}
+	}
+	return runRoot(root, env, args, &code)
 }
 
 func lookup(name string) *Command {
@@ -86,57 +98,4 @@ func lookup(name string) *Command {
 		}
 	}
 	return nil
-}
-
-// help prints the usage, or a subcommand's own usage for "help NAME".
-func help(ctx context.Context, env *Env, args []string) int {
-	if len(args) == 0 {
-		writeUsage(env.Stdout)
-		return ExitOK
-	}
-	cmd := lookup(args[0])
-	if cmd == nil || len(args) > 1 {
-		env.Errorf("help: unknown subcommand %q", strings.Join(args, " "))
-		writeUsage(env.Stderr)
-		return ExitUsage
-	}
-	return cmd.Run(ctx, env, []string{"-h"})
-}
-
-// writeUsage writes the top-level usage. A failed write has nowhere to be
-// reported.
-func writeUsage(w io.Writer) {
-	var b strings.Builder
-	b.WriteString("bridgescope validates and watches a Redis pub/sub event bridge.\n\n")
-	b.WriteString("Usage:\n  bridgescope <subcommand> [flags]\n\nSubcommands:\n")
-	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
-	for _, c := range commands {
-		fmt.Fprintf(tw, "  %s\t%s\n", c.Name, c.Summary)
-	}
-	fmt.Fprintf(tw, "  %s\t%s\n", "help [subcommand]", "show this help, or a subcommand's flags")
-	fmt.Fprintf(tw, "  %s\t%s\n", "version", "print the version")
-	_ = tw.Flush()
-	b.WriteString("\nEvery subcommand takes --redis URL (default $REDIS_URL, else " +
-		"redis://127.0.0.1:6379), --password-file FILE and --log FILE.\n")
-	b.WriteString("Exit codes: 0 OK/PASS, 1 FAIL/CRIT, 2 usage, configuration or connection error;\n" +
-		"check's own: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.\n")
-	_, _ = io.WriteString(w, b.String())
-}
-
-// Version is the build's version: the -ldflags value, else the module
-// version and VCS revision Go recorded, and the Go version.
-func Version() string {
-	v := version
-	if info, ok := debug.ReadBuildInfo(); ok && v == "" {
-		v = info.Main.Version
-		for _, s := range info.Settings {
-			if s.Key == "vcs.revision" && len(s.Value) >= 12 {
-				v += " " + s.Value[:12]
-			}
-		}
-	}
-	if v == "" {
-		v = "(devel)"
-	}
-	return v + " " + runtime.Version()
 }

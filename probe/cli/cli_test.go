@@ -41,6 +41,16 @@ func TestMainDispatch(t *testing.T) {
 		{args: []string{"nope"}, code: ExitUsage, stderr: `bridgescope: unknown subcommand "nope"`},
 		{args: []string{"--redis", "x"}, code: ExitUsage, stderr: "flags go after the subcommand"},
 		{args: []string{"validate", "-h"}, code: ExitOK, stdout: "Usage: bridgescope validate"},
+		{args: []string{"validate", "--help"}, code: ExitOK, stdout: "  --instances int"},
+		{args: []string{"validate", "--bogus"}, code: ExitUsage, stderr: "bridgescope: validate: unknown flag: --bogus (see 'bridgescope validate --help')"},
+		{args: []string{"validate", "stray"}, code: ExitUsage, stderr: `validate: unexpected argument "stray"`},
+		{args: []string{"validate", "--instances", "x"}, code: ExitUsage, stderr: `invalid value "x" for --instances: must be an integer`},
+		{args: []string{"replay"}, code: ExitUsage, stderr: "replay: name one recording"},
+		{args: []string{"config"}, code: ExitUsage, stderr: "config: name a subcommand: view (see 'bridgescope config --help')"},
+		{args: []string{"config", "show"}, code: ExitUsage, stderr: `config: unexpected argument "show"`},
+		{args: []string{"config", "view", "x"}, code: ExitUsage, stderr: `config view: unexpected argument "x"`},
+		{args: []string{"man", "x"}, code: ExitUsage, stderr: `man: unexpected argument "x"`},
+		{args: []string{"help", "config", "view"}, code: ExitOK, stdout: "Usage: bridgescope config view [flags]"},
 	} {
 		code, stdout, stderr := run(t, ctx, tc.args...)
 		if code != tc.code {
@@ -57,7 +67,7 @@ func TestMainDispatch(t *testing.T) {
 func TestCommandTableIsConsistent(t *testing.T) {
 	seen := map[string]bool{}
 	for _, c := range commands {
-		if c.Name == "" || c.Summary == "" || c.Run == nil || seen[c.Name] {
+		if c.Name == "" || c.Summary == "" || c.Setup == nil || c.Example == "" || seen[c.Name] {
 			t.Errorf("bad or duplicate command %+v", c)
 		}
 		seen[c.Name] = true

@@ -3,7 +3,6 @@ package cli
 import (
 	"bufio"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -11,6 +10,8 @@ import (
 	"os"
 	"strings"
 	"sync"
+
+	"github.com/spf13/pflag"
 
 	"github.com/bridgescope/bridgescope/bridge"
 	"github.com/mattn/go-isatty"
@@ -27,6 +28,9 @@ type Env struct {
 	StderrTTY bool
 
 	secrets *secrets
+	// settings says where the flags came from (config_env.go); set before
+	// a subcommand runs.
+	settings *settings
 }
 
 func newEnv(stdin io.Reader, stdout, stderr io.Writer) *Env {
@@ -127,8 +131,8 @@ type Common struct {
 }
 
 // Register adds --redis, --password-file and --log to fs. The default URL
-// is resolved later, so a password in $REDIS_URL never shows in -h.
-func (c *Common) Register(fs *flag.FlagSet) {
+// is resolved later, so a password in $REDIS_URL never shows in --help.
+func (c *Common) Register(fs *pflag.FlagSet) {
 	fs.StringVar(&c.Redis, "redis", "", "Redis `URL`: redis://[user:password@]host:port[/db], rediss:// for TLS\n(default $REDIS_URL, else "+bridge.DefaultRedisURL+")")
 	fs.StringVar(&c.PasswordFile, "password-file", "", "read the Redis password from the first line of `file`,\nso it appears neither on the command line nor in the URL")
 	c.ConnFlags.register(fs)
@@ -150,7 +154,10 @@ func (c *Common) Conn(env *Env) (bridge.ConnConfig, error) {
 	}
 	registerURLSecrets(env, raw)
 	if err := bridge.CheckURL(raw); err != nil {
-		src := "--redis"
+		src := env.settings.sourceOf("redis")
+		if strings.Contains(src, ": context ") {
+			src += ": redis"
+		}
 		if c.Redis == "" && os.Getenv("REDIS_URL") != "" {
 			src = "REDIS_URL"
 		}
@@ -266,31 +273,4 @@ func (c *Common) setupLog(env *Env, headless io.Writer, level slog.Level) (*slog
 			_ = file.Close() // written with O_APPEND line by line: nothing is pending
 		}
 	}, nil
-}
-
-// parseFlags parses a subcommand's flags. For -h it prints the usage on
-// stdout and returns ExitOK; for a bad flag or a stray argument one line on
-// stderr and ExitUsage. ok is true when the subcommand should run.
-func parseFlags(env *Env, fs *flag.FlagSet, usage string, args []string) (code int, ok bool) {
-	fs.SetOutput(io.Discard)
-	err := fs.Parse(args)
-	switch {
-	case errors.Is(err, flag.ErrHelp):
-		var b strings.Builder
-		b.WriteString(usage)
-		b.WriteString("\nFlags:\n")
-		fs.SetOutput(&b)
-		fs.PrintDefaults()
-		return env.print(ExitOK, "%s", b.String()), false
-	case err != nil:
-		// The flag package writes flags with one dash ("flag -duration");
-		// everything else here, and the user, writes two.
-		msg := strings.ReplaceAll(err.Error(), "for flag -", "for --")
-		env.Errorf("%s: %s (see 'bridgescope %s -h')", fs.Name(), msg, fs.Name())
-		return ExitUsage, false
-	case fs.NArg() > 0:
-		env.Errorf("%s: unexpected argument %q (see 'bridgescope %s -h')", fs.Name(), fs.Arg(0), fs.Name())
-		return ExitUsage, false
-	}
-	return ExitOK, true
 }

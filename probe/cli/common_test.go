@@ -2,7 +2,7 @@ package cli
 
 import (
 	"bytes"
-	"flag"
+	"github.com/spf13/pflag"
 	"os"
 	"path/filepath"
 	"strings"
@@ -16,7 +16,7 @@ func TestEnvScrubsSecrets(t *testing.T) {
 	var out, errb bytes.Buffer
 	env := newEnv(nil, &out, &errb)
 	var c Common
-	fs := flag.NewFlagSet("x", flag.ContinueOnError)
+	fs := pflag.NewFlagSet("x", pflag.ContinueOnError)
 	c.Register(fs)
 	if err := fs.Parse([]string{"--redis", "redis://user:p%40ss@host:1/0?password=q2secret"}); err != nil {
 		t.Fatal(err)

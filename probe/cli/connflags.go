@@ -1,9 +1,10 @@
 package cli
 
 import (
-	"flag"
 	"fmt"
 	"strings"
+
+	"github.com/spf13/pflag"
 
 	"github.com/bridgescope/bridgescope/bridge"
 )
@@ -20,7 +21,7 @@ type ConnFlags struct {
 	Sharded bool
 }
 
-func (f *ConnFlags) register(fs *flag.FlagSet) {
+func (f *ConnFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.TLSCA, "tls-ca", "", "trust the CA certificates in PEM `file` for the server's certificate (turns TLS on)")
 	fs.StringVar(&f.TLSCert, "tls-cert", "", "present the client certificate in PEM `file` (with --tls-key)")
 	fs.StringVar(&f.TLSKey, "tls-key", "", "the client certificate's private key, PEM `file`")
@@ -51,7 +52,7 @@ func (f *ConnFlags) apply(conn *bridge.ConnConfig) error {
 	check := *conn
 	check.URL, check.Password = "", ""
 	if err := check.Validate(); err != nil {
-		return fmt.Errorf("%s (see -h)", flagNames.Replace(err.Error()))
+		return fmt.Errorf("%s (see --help)", flagNames.Replace(err.Error()))
 	}
 	return nil
 }

@@ -2,7 +2,7 @@ package cli
 
 import (
 	"bytes"
-	"flag"
+	"github.com/spf13/pflag"
 	"slices"
 	"strings"
 	"testing"
@@ -11,7 +11,7 @@ import (
 func parseConn(t *testing.T, args ...string) (Common, error) {
 	t.Helper()
 	var c Common
-	fs := flag.NewFlagSet("x", flag.ContinueOnError)
+	fs := pflag.NewFlagSet("x", pflag.ContinueOnError)
 	c.Register(fs)
 	if err := fs.Parse(args); err != nil {
 		t.Fatalf("%v: %v", args, err)
@@ -23,7 +23,7 @@ func parseConn(t *testing.T, args ...string) (Common, error) {
 func TestConnFlagsBuildTheConnection(t *testing.T) {
 	t.Setenv("REDIS_URL", "")
 	var c Common
-	fs := flag.NewFlagSet("x", flag.ContinueOnError)
+	fs := pflag.NewFlagSet("x", pflag.ContinueOnError)
 	c.Register(fs)
 	args := []string{"--tls-ca", "ca.pem", "--tls-cert", "c.pem", "--tls-key", "k.pem", "--tls-server-name", "redis.internal",
 		"--cluster", "10.0.0.1:7000, 10.0.0.2:7000", "--sharded"}

@@ -2,10 +2,11 @@ package cli
 
 import (
 	"bytes"
-	"flag"
 	"fmt"
 	"io"
 	"os"
+
+	"github.com/spf13/pflag"
 )
 
 // The bounds of a control key file.
@@ -24,7 +25,7 @@ const (
 // messages with (bridge.Config.ControlKey).
 type controlKeyFlag struct{ path string }
 
-func (f *controlKeyFlag) register(fs *flag.FlagSet) {
+func (f *controlKeyFlag) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.path, "control-key-file", "", "sign control messages (probes, acks, stats) with the shared key in `file`, and refuse\n"+
 		"unsigned or forged ones (counted, never shown); the same file on every observer and agent")
 }

@@ -2,12 +2,13 @@ package cli
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"math/rand/v2"
 	"strconv"
 	"sync"
 	"time"
+
+	"github.com/spf13/pflag"
 
 	"github.com/alicebob/miniredis/v2"
 
@@ -18,7 +19,9 @@ import (
 var demoCommand = &Command{
 	Name:    "demo",
 	Summary: "the dashboard on an embedded Redis with lifelike agents (no Redis needed)",
-	Run:     runDemo,
+	Usage:   demoUsage,
+	Example: demoExample,
+	Setup:   setupDemo,
 }
 
 const demoUsage = `Usage: bridgescope demo [flags]
@@ -30,25 +33,26 @@ drops a few percent of its acks (delivery WARN, CRIT), so every state shows.
 Takes the same display flags as watch.
 `
 
-func runDemo(ctx context.Context, env *Env, args []string) int {
-	var f watchFlags
-	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
+func setupDemo(fs *pflag.FlagSet) RunFunc {
+	f := &watchFlags{}
 	f.register(fs, false)
 	instances := fs.Int("instances", 5, "number of bot agents (1..50)")
-	if code, ok := parseFlags(env, fs, demoUsage, args); !ok {
-		return code
-	}
+	return func(ctx context.Context, env *Env, _ []string) int { return f.demo(ctx, env, *instances) }
+}
+
+// demo runs the demo with n bots.
+func (f *watchFlags) demo(ctx context.Context, env *Env, n int) int {
 	if err := f.check(); err != nil {
 		return env.Fail(ExitUsage, err)
 	}
-	if *instances < 1 || *instances > 50 {
-		return env.Fail(ExitUsage, fmt.Errorf("--instances must be within 1..50, got %d", *instances))
+	if n < 1 || n > 50 {
+		return env.Fail(ExitUsage, fmt.Errorf("--instances must be within 1..50, got %d", n))
 	}
 	key, err := f.controlKey.load(env)
 	if err != nil {
 		return env.Fail(ExitUsage, err)
 	}
-	f.cmd = "demo " + strconv.Itoa(*instances) + " instances"
+	f.cmd = "demo " + strconv.Itoa(n) + " instances"
 	mr := miniredis.NewMiniRedis()
 	if err := mr.StartAddr("127.0.0.1:0"); err != nil {
 		return env.Fail(ExitUsage, fmt.Errorf("demo: start embedded Redis: %w", err))
@@ -60,7 +64,7 @@ func runDemo(ctx context.Context, env *Env, args []string) int {
 	defer func() { stopAgents(); wg.Wait() }()
 	quiet := &Env{Stdin: env.Stdin, Stdout: discard{}, Stderr: discard{}, secrets: env.secrets}
 	start := time.Now()
-	for _, a := range demoCast(*instances, start) {
+	for _, a := range demoCast(n, start) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()

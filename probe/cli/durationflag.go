@@ -1,11 +1,12 @@
 package cli
 
 import (
-	"flag"
 	"fmt"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/spf13/pflag"
 )
 
 // durationValue is a time.Duration flag whose errors say what to type: a
@@ -33,7 +34,10 @@ func (v durationValue) Set(s string) error {
 }
 
 // durationVar is flag.DurationVar with durationValue's errors.
-func durationVar(fs *flag.FlagSet, p *time.Duration, name string, value time.Duration, usage string) {
+func durationVar(fs *pflag.FlagSet, p *time.Duration, name string, value time.Duration, usage string) {
 	*p = value
 	fs.Var(durationValue{p}, name, usage)
 }
+
+// Type is the word --help shows for the flag's argument.
+func (v durationValue) Type() string { return "duration" }

@@ -3,9 +3,10 @@ package cli
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"time"
+
+	"github.com/spf13/pflag"
 
 	"github.com/bridgescope/bridgescope/bridge"
 	"github.com/bridgescope/bridgescope/metrics/report"
@@ -41,8 +42,8 @@ type faultFlags struct {
 	compare bool
 }
 
-func (f *faultFlags) register(fs *flag.FlagSet) {
-	fs.Var(&f.faults, "fault", "inject a fault `NAME@T[:D]` (repeatable): kill-subscribers@T, pause@T:D, proxy-blackhole@T:D")
+func (f *faultFlags) register(fs *pflag.FlagSet) {
+	fs.Var(typed(&f.faults, "fault"), "fault", "inject a fault `NAME@T[:D]` (repeatable): kill-subscribers@T, pause@T:D, proxy-blackhole@T:D")
 	fs.BoolVar(&f.compare, "compare-transports", false, "run the --fault scenario once per transport (pubsub, streams) and compare the faults side by side")
 }
 

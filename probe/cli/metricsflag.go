@@ -2,10 +2,11 @@ package cli
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"sync"
 	"time"
+
+	"github.com/spf13/pflag"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -18,7 +19,7 @@ import (
 // validate.
 type metricsFlag struct{ addr string }
 
-func (m *metricsFlag) register(fs *flag.FlagSet) {
+func (m *metricsFlag) register(fs *pflag.FlagSet) {
 	fs.StringVar(&m.addr, "metrics-addr", "", "serve Prometheus metrics at http://`host:port`/metrics, e.g. :9464 (default: off)")
 }
 

@@ -2,13 +2,14 @@ package cli
 
 import (
 	"errors"
-	"flag"
 	"fmt"
 	"log/slog"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/spf13/pflag"
 
 	"github.com/bridgescope/bridgescope/metrics"
 	"github.com/bridgescope/bridgescope/metrics/record"
@@ -22,10 +23,10 @@ type recordFlags struct {
 	every time.Duration
 }
 
-func (f *recordFlags) register(fs *flag.FlagSet) {
+func (f *recordFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.path, "record", "", "record the session to `file` (gzip, a snapshot delta per refresh) for 'bridgescope replay' and 'report'")
 	f.max = sizeValue(record.DefaultMaxBytes)
-	fs.Var(&f.max, "record-max", "cap the recording at this size (e.g. 256MiB, 2GiB); the oldest data is dropped, and the file says so")
+	fs.Var(typed(&f.max, "size"), "record-max", "cap the recording at this size (e.g. 256MiB, 2GiB); the oldest data is dropped, and the file says so")
 	durationVar(fs, &f.every, "record-every", record.DefaultEvery, "keep a snapshot this often (250ms: every refresh, about 4× the size)")
 }
 

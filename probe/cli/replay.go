@@ -3,11 +3,11 @@ package cli
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
-	"io"
 	"os"
 	"strings"
+
+	"github.com/spf13/pflag"
 
 	tea "github.com/charmbracelet/bubbletea"
 
@@ -20,7 +20,10 @@ import (
 var replayCommand = &Command{
 	Name:    "replay",
 	Summary: "the dashboard on a recording (watch/demo --record); --at TIME --json prints one moment",
-	Run:     runReplay,
+	Usage:   replayUsage,
+	Example: replayExample,
+	Setup:   setupReplay,
+	MinArgs: 1, MaxArgs: 1, ArgName: "recording",
 }
 
 const replayUsage = `Usage: bridgescope replay FILE [flags]
@@ -47,40 +50,16 @@ type replayOptions struct {
 	snapshot snapshotFlags
 }
 
-func runReplay(ctx context.Context, env *Env, args []string) int {
-	var o replayOptions
-	fs := flag.NewFlagSet("replay", flag.ContinueOnError)
+func setupReplay(fs *pflag.FlagSet) RunFunc {
+	o := &replayOptions{}
 	fs.StringVar(&o.at, "at", "", "print the state at this moment and exit (03:12:00, RFC 3339, +1m30s, -30s)")
 	fs.BoolVar(&o.json, "json", false, "with --at: one JSON object, as 'watch --json' prints")
 	fs.BoolVar(&o.markdown, "markdown", false, "with --at: Markdown")
 	fs.StringVar(&o.theme, "theme", themes.Auto, "colour theme: "+strings.Join(append([]string{themes.Auto}, themes.Names()...), ", "))
 	o.snapshot.register(fs)
-	files, code, ok := parseWithArgs(env, fs, replayUsage, args)
-	if !ok {
-		return code
-	}
-	if len(files) != 1 {
-		env.Errorf("replay: name one recording (see 'bridgescope replay -h')")
-		return ExitUsage
-	}
-	o.file = files[0]
-	return replay(ctx, env, o)
-}
-
-// parseWithArgs parses flags that may come before, between or after the
-// positional arguments, and returns those.
-func parseWithArgs(env *Env, fs *flag.FlagSet, usage string, args []string) ([]string, int, bool) {
-	var pos []string
-	fs.SetOutput(io.Discard)
-	for {
-		if err := fs.Parse(args); err != nil {
-			code, _ := parseFlags(env, fs, usage, args) // says what is wrong, or prints the help
-			return nil, code, false
-		}
-		if fs.NArg() == 0 {
-			return pos, ExitOK, true
-		}
-		pos, args = append(pos, fs.Arg(0)), fs.Args()[1:]
+	return func(ctx context.Context, env *Env, files []string) int {
+		o.file = files[0]
+		return replay(ctx, env, *o)
 	}
 }
 

@@ -4,10 +4,11 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
+
+	"github.com/spf13/pflag"
 
 	"github.com/bridgescope/bridgescope/metrics/record"
 	"github.com/bridgescope/bridgescope/metrics/report"
@@ -17,7 +18,10 @@ import (
 var reportCommand = &Command{
 	Name:    "report",
 	Summary: "a recording's report: --html FILE (one offline file) or --markdown (100 columns)",
-	Run:     runReport,
+	Usage:   reportUsage,
+	Example: reportExample,
+	Setup:   setupReport,
+	MinArgs: 1, MaxArgs: 1, ArgName: "recording",
 }
 
 const reportUsage = `Usage: bridgescope report FILE (--html OUT.html | --markdown)
@@ -42,25 +46,18 @@ type reportOptions struct {
 	theme    string
 }
 
-func runReport(ctx context.Context, env *Env, args []string) int {
-	var o reportOptions
-	fs := flag.NewFlagSet("report", flag.ContinueOnError)
+func setupReport(fs *pflag.FlagSet) RunFunc {
+	o := &reportOptions{}
 	registerHTML(fs, &o.html)
 	fs.BoolVar(&o.markdown, "markdown", false, "print the report as Markdown on stdout")
 	fs.StringVar(&o.theme, "theme", "light", "the dashboard image's theme in the HTML report")
-	files, code, ok := parseWithArgs(env, fs, reportUsage, args)
-	if !ok {
-		return code
+	return func(_ context.Context, env *Env, files []string) int {
+		o.file = files[0]
+		return writeReport(env, *o)
 	}
-	if len(files) != 1 {
-		env.Errorf("report: name one recording (see 'bridgescope report -h')")
-		return ExitUsage
-	}
-	o.file = files[0]
-	return writeReport(env, o)
 }
 
-func registerHTML(fs *flag.FlagSet, p *string) {
+func registerHTML(fs *pflag.FlagSet, p *string) {
 	fs.StringVar(p, "html", "", "write the report as one self-contained HTML `file` (no network needed)")
 }
 

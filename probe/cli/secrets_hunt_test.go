@@ -123,7 +123,9 @@ func startCLI(dir string, env []string, args ...string) (*cliProc, error) {
 	}
 	p := &cliProc{cmd: exec.Command(os.Args[0], "-test.run=^$"), done: make(chan struct{})}
 	p.cmd.Dir, p.cmd.Stdout, p.cmd.Stderr = dir, &p.stdout, &p.stderr
-	p.cmd.Env = append(cleanEnviron(), append(env, "TMPDIR="+tmp, subprocessEnv+"="+strings.Join(args, "\x1f"))...)
+	// XDG_CONFIG_HOME inside dir: no config file but the run's own.
+	p.cmd.Env = append(cleanEnviron(), append(env, "TMPDIR="+tmp, "XDG_CONFIG_HOME="+filepath.Join(dir, "xdg"),
+		subprocessEnv+"="+strings.Join(args, "\x1f"))...)
 	if err := p.cmd.Start(); err != nil {
 		return nil, err
 	}
@@ -138,7 +140,8 @@ func startCLI(dir string, env []string, args ...string) (*cliProc, error) {
 func cleanEnviron() []string {
 	var env []string
 	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "REDIS_URL=") && !strings.HasPrefix(kv, "TMPDIR=") && !strings.HasPrefix(kv, subprocessEnv+"=") {
+		if !strings.HasPrefix(kv, "REDIS_URL=") && !strings.HasPrefix(kv, "TMPDIR=") && !strings.HasPrefix(kv, subprocessEnv+"=") &&
+			!strings.HasPrefix(kv, "XDG_CONFIG_HOME=") && !strings.HasPrefix(kv, "BRIDGESCOPE_REDIS=") {
 			env = append(env, kv)
 		}
 	}

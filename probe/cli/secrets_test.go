@@ -13,8 +13,9 @@ import (
 )
 
 // TestPasswordNeverShows is issue 5's guarantee: every subcommand, run as
-// its own process with a password in the URL, in REDIS_URL and in
-// --password-file, on its success and failure paths, never shows it — not
+// its own process with a password in the URL, in REDIS_URL, in
+// BRIDGESCOPE_REDIS, in a config file's context and in --password-file
+// (also named by a context), on its success and failure paths, never shows it — not
 // on stdout or stderr, not in logs, reports, JSON, metrics or any file it
 // writes — while the URL it shows is there, redacted.
 func TestPasswordNeverShows(t *testing.T) {
@@ -31,7 +32,7 @@ func TestPasswordNeverShows(t *testing.T) {
 	start := time.Now()
 	h := &leakHunt{}
 	var runs []secretRun
-	for _, s := range pwSources(srv.Addr(), oddFile) {
+	for _, s := range pwSources(t, srv.Addr(), oddFile, keys) {
 		runs = append(runs, successRuns(s)...)
 	}
 	runs = append(runs, helpRuns(srv.Addr())...)
@@ -49,12 +50,23 @@ type pwSource struct {
 	shown string // the URL as output shows it
 }
 
-func pwSources(addr, oddFile string) []pwSource {
+func pwSources(t *testing.T, addr, oddFile, keys string) []pwSource {
+	t.Helper()
 	oddURL := "redis://" + url.UserPassword("bs2", oddPW).String() + "@" + addr
+	// The config files live with the password file, in a directory never searched.
+	cfg := filepath.Join(keys, "config.yaml")
+	if err := os.WriteFile(cfg, []byte("current-context: file\ncontexts:\n"+
+		"  url:\n    redis: '"+oddURL+"'\n"+
+		"  file:\n    redis: redis://bs2@"+addr+"\n    password-file: '"+oddFile+"'\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	return []pwSource{
 		{"url", []string{"--redis", oddURL}, nil, "redis://bs2:xxxxx@" + addr},
 		{"env", nil, []string{"REDIS_URL=redis://bs:" + plainPW + "@" + addr}, "redis://bs:xxxxx@" + addr},
 		{"file", []string{"--redis", "redis://bs2@" + addr, "--password-file", oddFile}, nil, "redis://bs2@" + addr},
+		{"BRIDGESCOPE_REDIS", nil, []string{"BRIDGESCOPE_REDIS=redis://bs:" + plainPW + "@" + addr}, "redis://bs:xxxxx@" + addr},
+		{"context", []string{"--config", cfg, "--context", "url"}, nil, "redis://bs2:xxxxx@" + addr},
+		{"context's password file", nil, []string{"BRIDGESCOPE_CONFIG=" + cfg}, "redis://bs2@" + addr},
 	}
 }
 
@@ -86,6 +98,7 @@ func successRuns(s pwSource) []secretRun {
 		// No instance answers on its channel: WARNING; the URL is in the JSON.
 		run("check --format json", []int{report.CheckWarning}, shown, nil, "check", "--format", "json", "--channels", ch+"c",
 			"--late-after", "200ms", "--duration", "1s", "--log", "check.log"),
+		run("config view", []int{ExitOK}, shown, nil, "config", "view"),
 	}
 }
 
@@ -151,7 +164,9 @@ func failureRuns(t *testing.T, addr, oddFile string) []secretRun {
 			secretRun{name: "URL as the subcommand", args: []string{u}, want: []string{"unknown subcommand"}},
 			secretRun{name: "--redis= before the subcommand", args: []string{"--redis=" + u, "watch"}, want: []string{"flags go after"}},
 			secretRun{name: "help URL", args: []string{"help", u}, want: []string{"unknown subcommand"}},
-			secretRun{name: "demo --redis", args: []string{"demo", "--redis", u}, want: []string{"not defined"}},
+			secretRun{name: "demo --redis", args: []string{"demo", "--redis", u}, want: []string{"unknown flag: --redis"}},
+			secretRun{name: "a bad BRIDGESCOPE_REDIS", args: []string{"validate"}, env: []string{"BRIDGESCOPE_REDIS=" + u + ":x"},
+				want: []string{"BRIDGESCOPE_REDIS: invalid Redis URL"}},
 		)
 	}
 	for i := range runs {

@@ -3,13 +3,14 @@ package cli
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"log/slog"
 	"net"
 	"os"
 	"syscall"
 	"time"
+
+	"github.com/spf13/pflag"
 
 	"github.com/bridgescope/bridgescope/bridge"
 	"github.com/bridgescope/bridgescope/metrics/prom"
@@ -19,10 +20,12 @@ import (
 var serveCommand = &Command{
 	Name:    "serve",
 	Summary: "one observer for the whole rotation: the dashboard over SSH, public keys only",
-	Run:     runServe,
+	Usage:   serveUsage,
+	Example: serveExample,
+	Setup:   setupServe,
 }
 
-const serveUsage = `Usage: bridgescope serve --host-key FILE --authorized-keys FILE [--ssh ADDR] [--operators FILE] [watch flags]
+const serveUsage = `Usage: bridgescope serve --host-key FILE --authorized-keys FILE [flags]
 
 Starts one observer and serves its dashboard over SSH: every engineer runs
 'ssh -p 2222 HOST' and gets a dashboard of their own (size, theme,
@@ -60,7 +63,7 @@ type serveFlags struct {
 	idleTimeout                              time.Duration
 }
 
-func (f *serveFlags) register(fs *flag.FlagSet) {
+func (f *serveFlags) register(fs *pflag.FlagSet) {
 	f.watch.register(fs, true)
 	fs.StringVar(&f.addr, "ssh", DefaultServeAddr, "listen for SSH at `host:port`; a port alone (:2222) is loopback")
 	fs.StringVar(&f.hostKey, "host-key", "", "the server's SSH host key `file` (generated, mode 0600, when missing)")
@@ -99,13 +102,13 @@ func (f *serveFlags) config(log *slog.Logger) ServeConfig {
 	}
 }
 
-func runServe(ctx context.Context, env *Env, args []string) int {
-	var f serveFlags
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+func setupServe(fs *pflag.FlagSet) RunFunc {
+	f := &serveFlags{}
 	f.register(fs)
-	if code, ok := parseFlags(env, fs, serveUsage, args); !ok {
-		return code
-	}
+	return func(ctx context.Context, env *Env, _ []string) int { return f.run(ctx, env) }
+}
+
+func (f *serveFlags) run(ctx context.Context, env *Env) int {
 	if err := f.check(); err != nil {
 		return env.Fail(ExitUsage, err)
 	}
@@ -139,7 +142,9 @@ func (f *serveFlags) serve(ctx context.Context, env *Env, oc probe.ObserverConfi
 		return env.Fail(ExitUsage, err)
 	}
 	defer stopMetrics()
-	srv, err := startSSH(f.config(logger), o.Snapshots(), o)
+	cfg := f.config(logger)
+	cfg.Context, cfg.Production = env.settings.contextName(), env.settings.isProduction()
+	srv, err := startSSH(cfg, o.Snapshots(), o)
 	if err != nil {
 		return env.Fail(ExitUsage, err)
 	}

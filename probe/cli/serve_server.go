@@ -62,6 +62,10 @@ type ServeConfig struct {
 	Theme, SnapshotDir string        // each session's first theme; where operators' `s` writes
 	SnapshotBg         string        // the page of the snapshots' images (--snapshot-bg)
 	Log                *slog.Logger  // logins, logouts, refusals, control actions
+	// Context and Production are the config context, for every session's
+	// header (tui.Config's).
+	Context    string
+	Production bool
 }
 
 func (c *ServeConfig) defaults() {

@@ -219,6 +219,7 @@ func (s *sshServer) program(sess ssh.Session) *tea.Program {
 	m := tui.New(tui.Config{
 		Snapshots: snaps, Control: &sessionControl{obs: s.ctrl, s: s, vs: vs},
 		Theme: s.cfg.Theme, Renderer: sessionRenderer(sess), SnapshotDir: s.cfg.SnapshotDir, SnapshotBg: s.cfg.SnapshotBg,
+		Context: s.cfg.Context, Production: s.cfg.Production,
 		Audience: vs.audience,
 	})
 	p := tea.NewProgram(m, tea.WithAltScreen(), tea.WithInput(inputActivity{r: sess, vs: vs}), tea.WithOutput(sess),

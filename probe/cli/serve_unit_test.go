@@ -2,8 +2,8 @@ package cli
 
 import (
 	"errors"
-	"flag"
 	"fmt"
+	"github.com/spf13/pflag"
 	"log/slog"
 	"net"
 	"os"
@@ -22,7 +22,7 @@ import (
 func TestServeFlagDefaults(t *testing.T) {
 	parse := func(args ...string) (serveFlags, error) {
 		var f serveFlags
-		fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+		fs := pflag.NewFlagSet("serve", pflag.ContinueOnError)
 		f.register(fs)
 		if err := fs.Parse(args); err != nil {
 			t.Fatal(err)

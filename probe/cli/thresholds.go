@@ -2,8 +2,9 @@ package cli
 
 import (
 	"errors"
-	"flag"
 	"strings"
+
+	"github.com/spf13/pflag"
 
 	"github.com/bridgescope/bridgescope/metrics"
 )
@@ -19,14 +20,14 @@ var thresholdFlags = map[string]string{
 // --p99-warn, --p99-crit, --silent-warn, --disconnected-crit and
 // --alert-hold on fs, with t's current values as defaults. Call
 // checkThresholds after parsing.
-func registerThresholds(fs *flag.FlagSet, t *metrics.Thresholds) {
-	fs.Var(&t.DeliveryWarn, "delivery-warn", "delivery `percent` below which an instance is WARN")
-	fs.Var(&t.DeliveryCrit, "delivery-crit", "delivery `percent` below which an instance is CRIT")
-	fs.Var(&t.P99Warn, "p99-warn", "p99 latency above which an instance is WARN")
-	fs.Var(&t.P99Crit, "p99-crit", "p99 latency above which an instance is CRIT")
-	fs.Var(&t.SilentWarn, "silent-warn", "WARN when an instance has not been heard from for longer than this")
-	fs.Var(&t.DisconnectedCrit, "disconnected-crit", "CRIT when the Redis subscription has been down for longer than this (WARN at once)")
-	fs.Var(&t.Hold, "alert-hold", "how long a condition must persist before an alert level rises or falls")
+func registerThresholds(fs *pflag.FlagSet, t *metrics.Thresholds) {
+	fs.Var(typed(&t.DeliveryWarn, "percent"), "delivery-warn", "delivery `percent` below which an instance is WARN")
+	fs.Var(typed(&t.DeliveryCrit, "percent"), "delivery-crit", "delivery `percent` below which an instance is CRIT")
+	fs.Var(typed(&t.P99Warn, "duration"), "p99-warn", "p99 latency above which an instance is WARN")
+	fs.Var(typed(&t.P99Crit, "duration"), "p99-crit", "p99 latency above which an instance is CRIT")
+	fs.Var(typed(&t.SilentWarn, "duration"), "silent-warn", "WARN when an instance has not been heard from for longer than this")
+	fs.Var(typed(&t.DisconnectedCrit, "duration"), "disconnected-crit", "CRIT when the Redis subscription has been down for longer than this (WARN at once)")
+	fs.Var(typed(&t.Hold, "duration"), "alert-hold", "how long a condition must persist before an alert level rises or falls")
 }
 
 // checkThresholds validates t and names the flags in what is wrong.

@@ -1,7 +1,7 @@
 package cli
 
 import (
-	"flag"
+	"github.com/spf13/pflag"
 	"io"
 	"strings"
 	"testing"
@@ -14,7 +14,7 @@ import (
 
 func parseThresholds(args ...string) (metrics.Thresholds, error) {
 	th := metrics.DefaultThresholds()
-	fs := flag.NewFlagSet("test", flag.ContinueOnError)
+	fs := pflag.NewFlagSet("test", pflag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	registerThresholds(fs, &th)
 	if err := fs.Parse(args); err != nil {

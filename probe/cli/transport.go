@@ -1,10 +1,11 @@
 package cli
 
 import (
-	"flag"
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/spf13/pflag"
 
 	"github.com/bridgescope/bridgescope/bridge"
 )
@@ -13,8 +14,8 @@ import (
 // default) or streams. It parses in one place, so a bad value fails at flag parsing.
 type transportFlag struct{ name string }
 
-func (f *transportFlag) register(fs *flag.FlagSet) {
-	fs.Var(f, "transport", "`pubsub` (PUBLISH/SUBSCRIBE, at-most-once) or streams (XADD MAXLEN ~ and\n"+
+func (f *transportFlag) register(fs *pflag.FlagSet) {
+	fs.Var(typed(f, "transport"), "transport", "`pubsub` (PUBLISH/SUBSCRIBE, at-most-once) or streams (XADD MAXLEN ~ and\n"+
 		"XREAD BLOCK from the last ID read: at-least-once across reconnects; no patterns)")
 }
 

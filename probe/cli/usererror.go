@@ -2,6 +2,7 @@ package cli
 
 import (
 	"errors"
+	"regexp"
 	"strings"
 
 	"github.com/bridgescope/bridgescope/bridge"
@@ -13,11 +14,24 @@ import (
 func userError(err error) string {
 	var ue *bridge.URLError
 	if errors.As(err, &ue) {
-		src := "--redis"
-		if strings.Contains(err.Error(), "REDIS_URL: ") {
-			src = "REDIS_URL"
-		}
-		return src + ": " + ue.Error()
+		return redisSource(err.Error()) + ": " + ue.Error()
 	}
 	return bridge.Explain(err)
+}
+
+// contextSource matches a config file context named as a source.
+var contextSource = regexp.MustCompile(`\S+: context "[^"]*"`)
+
+// redisSource names where the URL in msg came from: --redis unless msg
+// says its variable or its context.
+func redisSource(msg string) string {
+	if m := contextSource.FindString(msg); m != "" {
+		return m + ": redis"
+	}
+	for _, v := range []string{envName("redis"), "REDIS_URL"} {
+		if strings.Contains(msg, v+": ") {
+			return v
+		}
+	}
+	return "--redis"
 }

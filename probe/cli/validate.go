@@ -3,12 +3,13 @@ package cli
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"log/slog"
 	"math"
 	"strings"
 	"time"
+
+	"github.com/spf13/pflag"
 
 	"github.com/bridgescope/bridgescope/bridge"
 	"github.com/bridgescope/bridgescope/metrics"
@@ -26,7 +27,9 @@ const maxValidateInstances = 500
 var validateCommand = &Command{
 	Name:    "validate",
 	Summary: "run N instances in this process and check every event reaches the N−1 others",
-	Run:     runValidate,
+	Usage:   validateUsage,
+	Example: validateExample,
+	Setup:   setupValidate,
 }
 
 const validateUsage = `Usage: bridgescope validate [flags]
@@ -41,6 +44,7 @@ Prints the report as text (default), --json or --markdown; exits 0 on PASS,
 
 type validateFlags struct {
 	common     Common
+	yes        bool // --yes: run against a production context
 	instances  int
 	duration   time.Duration
 	drain      time.Duration
@@ -60,8 +64,9 @@ type validateFlags struct {
 	controlKey controlKeyFlag
 }
 
-func (f *validateFlags) register(fs *flag.FlagSet) {
+func (f *validateFlags) register(fs *pflag.FlagSet) {
 	f.common.Register(fs)
+	registerYes(fs, &f.yes)
 	fs.IntVar(&f.instances, "instances", 3, "number of in-process instances (2.."+fmt.Sprint(maxValidateInstances)+")")
 	durationVar(fs, &f.duration, "duration", 20*time.Second, "how long to publish")
 	fs.Float64Var(&f.rate, "rate", 10, "events per second, all instances together (the report shows the rate achieved,\nand warns below 90 %)")
@@ -113,16 +118,21 @@ func (f *validateFlags) check() error {
 	return errors.Join(errs...)
 }
 
-func runValidate(ctx context.Context, env *Env, args []string) int {
-	var f validateFlags
-	fs := flag.NewFlagSet("validate", flag.ContinueOnError)
+func setupValidate(fs *pflag.FlagSet) RunFunc {
+	f := &validateFlags{}
 	f.register(fs)
-	if code, ok := parseFlags(env, fs, validateUsage, args); !ok {
-		return code
+	return func(ctx context.Context, env *Env, _ []string) int {
+		f.channelSet = fs.Changed("channel")
+		return f.run(ctx, env)
 	}
-	fs.Visit(func(fl *flag.Flag) { f.channelSet = f.channelSet || fl.Name == "channel" })
+}
+
+func (f *validateFlags) run(ctx context.Context, env *Env) int {
 	if err := f.check(); err != nil {
 		return env.Fail(ExitUsage, fmt.Errorf("validate: %w", err))
+	}
+	if err := refuseProduction(env, "validate", f.yes); err != nil {
+		return env.Fail(ExitUsage, err)
 	}
 	conn, err := f.common.Conn(env)
 	if err != nil {

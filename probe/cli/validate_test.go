@@ -178,7 +178,7 @@ func TestValidateUsageErrors(t *testing.T) {
 		{[]string{"--json", "--markdown"}, "--json and --markdown exclude each other"},
 		{[]string{"--delivery-crit", "99"}, "--delivery-crit 99 must be below --delivery-warn 95"},
 		{[]string{"--p99-warn", "fast"}, "invalid value"},
-		{[]string{"--bogus"}, "flag provided but not defined: -bogus"},
+		{[]string{"--bogus"}, "unknown flag: --bogus"},
 		{[]string{"extra"}, `unexpected argument "extra"`},
 		{[]string{"--password-file", "/nonexistent/pw"}, "--password-file"},
 		{[]string{"--log", "/nonexistent/dir/log"}, "--log"},

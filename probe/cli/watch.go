@@ -3,13 +3,14 @@ package cli
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
 	"strings"
 	"time"
+
+	"github.com/spf13/pflag"
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/mattn/go-isatty"
@@ -26,7 +27,9 @@ import (
 var watchCommand = &Command{
 	Name:    "watch",
 	Summary: "the live dashboard: probe every instance, show delivery, latency and alerts",
-	Run:     runWatch,
+	Usage:   watchUsage,
+	Example: watchExample,
+	Setup:   setupWatch,
 }
 
 const watchUsage = `Usage: bridgescope watch [flags]
@@ -70,7 +73,7 @@ type watchFlags struct {
 	cmd string
 }
 
-func (f *watchFlags) register(fs *flag.FlagSet, withConn bool) {
+func (f *watchFlags) register(fs *pflag.FlagSet, withConn bool) {
 	if withConn {
 		f.common.Register(fs)
 		fs.StringVar(&f.channels, "channels", bridge.DefaultChannel, "data channels to watch, comma-separated; a name with * ? [ is a pattern")
@@ -97,7 +100,7 @@ func (f *watchFlags) register(fs *flag.FlagSet, withConn bool) {
 	f.controlKey.register(fs)
 	f.th = metrics.DefaultThresholds()
 	registerThresholds(fs, &f.th)
-	fs.Var(&f.th.ExpectSubscribers, "expect-subscribers", "`N` connections subscribed in all (CLIENT LIST, else the busiest channel's NUMSUB), or CHANNEL=N per channel\n(PUBSUB NUMSUB), comma-separated: WARN when fewer for longer than --alert-hold, CRIT at none")
+	fs.Var(typed(&f.th.ExpectSubscribers, "N"), "expect-subscribers", "`N` connections subscribed in all (CLIENT LIST, else the busiest channel's NUMSUB), or CHANNEL=N per channel\n(PUBSUB NUMSUB), comma-separated: WARN when fewer for longer than --alert-hold, CRIT at none")
 }
 
 func (f *watchFlags) check() error {
@@ -155,13 +158,13 @@ func splitList(s string) []string {
 	return out
 }
 
-func runWatch(ctx context.Context, env *Env, args []string) int {
-	var f watchFlags
-	fs := flag.NewFlagSet("watch", flag.ContinueOnError)
+func setupWatch(fs *pflag.FlagSet) RunFunc {
+	f := &watchFlags{}
 	f.register(fs, true)
-	if code, ok := parseFlags(env, fs, watchUsage, args); !ok {
-		return code
-	}
+	return func(ctx context.Context, env *Env, _ []string) int { return f.run(ctx, env) }
+}
+
+func (f *watchFlags) run(ctx context.Context, env *Env) int {
 	if err := f.check(); err != nil {
 		return env.Fail(ExitUsage, err)
 	}
@@ -319,6 +322,7 @@ func exitFor(s metrics.Snapshot) int {
 func (f *watchFlags) dashboard(ctx context.Context, env *Env, o *probe.Observer, snaps <-chan metrics.Snapshot) (metrics.Snapshot, int) {
 	m := tui.New(tui.Config{
 		Snapshots: snaps, Control: o, Theme: f.theme, SnapshotDir: f.snapshot.dir, SnapshotBg: f.snapshot.bg,
+		Context: env.settings.contextName(), Production: env.settings.isProduction(),
 	})
 	p := tea.NewProgram(m, tea.WithAltScreen(), tea.WithContext(ctx), tea.WithInput(env.Stdin), tea.WithOutput(os.Stdout))
 	_, err := p.Run()
