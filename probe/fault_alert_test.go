@@ -123,7 +123,7 @@ func TestACLRevokeRaisesDisconnectedAlert(t *testing.T) {
 
 	srv.Do(t, "ACL", "SETUSER", "watcher", "resetchannels")
 	w.until(t, "WARN with NOPERM", 3*time.Second, func(s metrics.Snapshot, l metrics.Level) bool {
-		return l == metrics.Warn && hasNote(s, "Redis: ", "NOPERM")
+		return l == metrics.Warn && hasNote(s, "cannot use Redis at "+srv.Addr()+": permission denied", "NOPERM")
 	})
 	w.until(t, "CRIT", crit+2*time.Second, func(_ metrics.Snapshot, l metrics.Level) bool { return l == metrics.Crit })
 	for _, a := range w.last.Alerts {
