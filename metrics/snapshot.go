@@ -55,8 +55,9 @@ type Snapshot struct {
 	MalformedByReason map[string]int64 `json:"malformedByReason"`
 
 	// Notes are troubles the user must see and may have to act on, e.g.
-	// "cannot use Redis at 10.0.0.1:6379: permission denied by the server's ACL (NOPERM …)". Info are facts about what this
-	// observer can and cannot do that call for no action, e.g. "output-buffer
+	// "cannot use Redis at 10.0.0.1:6379: permission denied by the server's
+	// ACL (NOPERM …)". Info are facts about what this observer can and
+	// cannot do that call for no action, e.g. "output-buffer
 	// warnings off: CLIENT LIST refused" on the embedded Redis.
 	Notes []string `json:"notes,omitempty"`
 	Info  []string `json:"info,omitempty"`
