@@ -41,6 +41,7 @@ func subprocess(t *testing.T, dir string, args ...string) *exec.Cmd {
 // TestRecordSurvivesKill9: a watch --record killed with SIGKILL leaves a
 // file that replays up to its last second.
 func TestRecordSurvivesKill9(t *testing.T) {
+	t.Parallel() // waits on a recording process and its own redis-server
 	srv := bridgetest.Start(t)
 	startAgentProc(t, "--redis", srv.URL(), "--id", "agent-kill9")
 	dir := t.TempDir()
@@ -101,6 +102,7 @@ func TestRecordSurvivesKill9(t *testing.T) {
 // report is one self-contained file that a real browser draws with the
 // network closed; its Markdown fits 100 columns.
 func TestRecordedDemoReportsAndReplaysItsEnd(t *testing.T) {
+	t.Parallel() // an 8 s demo that mostly waits
 	dir := t.TempDir()
 	file := filepath.Join(dir, "demo.rec")
 	var live bytes.Buffer
