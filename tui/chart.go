@@ -143,10 +143,19 @@ func plotLines(st *themes.Styles, p50, p99, raw []float64, shown []threshold, h 
 	series = append(series, p50, p99)
 	chars = append(chars, p50Chars, asciigraph.DefaultCharSet)
 	colors = append(colors, asciigraph.AnsiColor(st.Palette.Chart.P50), asciigraph.AnsiColor(st.Palette.Chart.P99))
+	top := 0.0
+	var marks []float64
+	for _, sr := range series {
+		top = math.Max(top, maxFinite(sr))
+	}
+	for _, t := range shown {
+		marks = append(marks, t.us)
+	}
 	opts := []asciigraph.Option{
 		asciigraph.Height(h - 1), // rows+1 lines: with a lower bound of 0, exactly h
 		asciigraph.Offset(2),
 		asciigraph.LowerBound(0),
+		asciigraph.UpperBound(niceTop(top, h-1, marks...)),
 		asciigraph.SeriesChars(chars...),
 		asciigraph.YAxisValueFormatter(func(v float64) string { return fitLeft(fmtUs(v), chartLabelW) }),
 	}
@@ -269,3 +278,39 @@ func constant(v float64, n int) []float64 {
 }
 
 func durUs(d time.Duration) float64 { return float64(d) / float64(time.Microsecond) }
+
+// niceTop is the chart's upper bound for data reaching top over rows
+// intervals: rows times a round step (1, 1.5, 2, 2.5, 3, 4, 5, 6 or 8 ×
+// 10ⁿ µs), so every label is a round figure; of the steps within 3× the
+// least, the first of which every threshold is a multiple, so each
+// threshold line is drawn on its own value (a warn line at 100 ms had been drawn on the row labelled
+// 107 ms, the nearest of an even division of 500 ms).
+func niceTop(top float64, rows int, thresholds ...float64) float64 {
+	if !(top > 0) || rows < 1 {
+		return top
+	}
+	raw := top / float64(rows)
+	mag := math.Pow(10, math.Floor(math.Log10(raw)))
+	var steps []float64
+	for _, k := range []float64{1, 10, 100} {
+		for _, m := range []float64{1, 1.5, 2, 2.5, 3, 4, 5, 6, 8} {
+			if st := m * k * mag; st >= raw*(1-1e-9) && st <= 3*raw {
+				steps = append(steps, st)
+			}
+		}
+	}
+	if len(steps) == 0 {
+		return top
+	}
+	for _, st := range steps {
+		on := true
+		for _, t := range thresholds {
+			q := t / st
+			on = on && math.Abs(q-math.Round(q)) < 1e-6
+		}
+		if on {
+			return st * float64(rows)
+		}
+	}
+	return steps[0] * float64(rows)
+}
