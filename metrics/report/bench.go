@@ -48,10 +48,12 @@ type BenchLane struct {
 }
 
 // BenchRatio is bridge divided by bare (0 where bare measured nothing).
+// CPU compares CPU seconds per delivery.
 type BenchRatio struct {
 	Throughput float64 `json:"throughput"`
 	P50        float64 `json:"p50"`
 	P99        float64 `json:"p99"`
+	CPU        float64 `json:"cpu"`
 }
 
 // BenchJSON renders r as exactly one indented JSON object.
@@ -76,7 +78,7 @@ func BenchText(r BenchReport) Reporter {
 					l.v.CPUSecPer100k, l.v.AllocsPerDelivery, delivered(l.v))
 			}
 			// As many cells as the lane rows: a shorter row would end the columns.
-			fmt.Fprintf(tw, "%s\tbridge/bare\t%.2f×\t%.2f×\t%.2f×\t\t\t\t\n", rr.Rate, rr.Ratio.Throughput, rr.Ratio.P50, rr.Ratio.P99)
+			fmt.Fprintf(tw, "%s\tbridge/bare\t%.2f×\t%.2f×\t%.2f×\t\t%.2f×\t\t\n", rr.Rate, rr.Ratio.Throughput, rr.Ratio.P50, rr.Ratio.P99, rr.Ratio.CPU)
 		}
 		_ = tw.Flush() // into a buffer: cannot fail
 		return write(w, "bench text", TrimLines(b.Bytes()))
