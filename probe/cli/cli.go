@@ -65,6 +65,8 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 		return help(ctx, env, args[1:])
 	case "version", "-version", "--version":
 		return env.print(ExitOK, "bridgescope %s\n", Version())
+	case benchLaneName: // hidden: not in the usage
+		return runBenchLane(ctx, env, args[1:])
 	default:
 		if cmd := lookup(name); cmd != nil {
 			return cmd.Run(ctx, env, args[1:])
