@@ -51,6 +51,9 @@ type Config struct {
 	// subscribers run with LaneCommand, each in a process of its own.
 	Observer    bool
 	LaneCommand LaneCommand
+	// LaneProfileDir, when set, is where each lane process writes its CPU
+	// profile, <role>-<rate>.prof.
+	LaneProfileDir string
 	// Log receives progress lines; nil discards them.
 	Log io.Writer
 	// Logger receives the bridges' and go-redis's log lines.

@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"runtime/pprof"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -32,6 +34,8 @@ type LaneSpec struct {
 	Channel string            `json:"channel"`
 	// ID names the subscription (CLIENT SETNAME), so CLIENT LIST finds it.
 	ID string `json:"id"`
+	// CPUProfile, when set, is a file for the process's CPU profile.
+	CPUProfile string `json:"cpuProfile,omitempty"`
 }
 
 // laneMark is a lane process's answer to each "mark" line: what it counted
@@ -56,6 +60,14 @@ func ServeLane(ctx context.Context, in io.Reader, out io.Writer) error {
 	var spec LaneSpec
 	if err := json.Unmarshal(line, &spec); err != nil {
 		return fmt.Errorf("bench: lane: spec: %w", err)
+	}
+	if spec.CPUProfile != "" {
+		stop, err := startCPUProfile(spec.CPUProfile)
+		if err != nil {
+			_ = writeMark(out, laneMark{Error: err.Error()})
+			return fmt.Errorf("bench: lane %s: %w", spec.Role, err)
+		}
+		defer stop()
 	}
 	var sub laneSubscriber
 	switch spec.Role {
@@ -87,6 +99,23 @@ func ServeLane(ctx context.Context, in io.Reader, out io.Writer) error {
 			return err
 		}
 	}
+}
+
+// startCPUProfile profiles the process into path until the returned
+// function is called.
+func startCPUProfile(path string) (stop func(), err error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		_ = f.Close()
+		return nil, err
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		_ = f.Close() // written by StopCPUProfile already
+	}, nil
 }
 
 func writeMark(w io.Writer, m laneMark) error {

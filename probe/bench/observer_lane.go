@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strconv"
 	"sync/atomic"
 	"time"
@@ -36,12 +37,14 @@ func runObserverLane(ctx context.Context, cfg *Config, rate float64) (*report.Be
 	}
 	defer pub.close()
 	bareID, obsID := "bridgescope-bench-bare-"+pid, "bridgescope-bench-observer-"+pid
-	bare, err := startLaneProc(cfg.LaneCommand, LaneSpec{Role: RoleBare, Conn: cfg.Conn, Channel: ch, ID: bareID})
+	bare, err := startLaneProc(cfg.LaneCommand, LaneSpec{Role: RoleBare, Conn: cfg.Conn, Channel: ch, ID: bareID,
+		CPUProfile: laneProfile(cfg, RoleBare, rate)})
 	if err != nil {
 		return nil, err
 	}
 	defer bare.close()
-	obs, err := startLaneProc(cfg.LaneCommand, LaneSpec{Role: RoleObserver, Conn: cfg.Conn, Channel: ch, ID: obsID})
+	obs, err := startLaneProc(cfg.LaneCommand, LaneSpec{Role: RoleObserver, Conn: cfg.Conn, Channel: ch, ID: obsID,
+		CPUProfile: laneProfile(cfg, RoleObserver, rate)})
 	if err != nil {
 		return nil, err
 	}
@@ -76,6 +79,14 @@ func runObserverLane(ctx context.Context, cfg *Config, rate float64) (*report.Be
 	benchLogf(cfg.Log, "rate %s, observer lane: published %d, observer counted %d, bare %d", RateName(rate),
 		published, res.Counted, res.BareCounted)
 	return res, nil
+}
+
+// laneProfile is where a lane process writes its CPU profile, "" for none.
+func laneProfile(cfg *Config, role string, rate float64) string {
+	if cfg.LaneProfileDir == "" {
+		return ""
+	}
+	return filepath.Join(cfg.LaneProfileDir, role+"-"+RateName(rate)+".prof")
 }
 
 func cpuPer100k(ns, n int64) float64 {

@@ -63,6 +63,7 @@ type benchFlags struct {
 	every     time.Duration
 	profile   string
 	observer  bool
+	laneProf  string
 }
 
 // rateList is --rates: positive numbers of events per second, or "max".
@@ -107,6 +108,7 @@ func (f *benchFlags) register(fs *flag.FlagSet) {
 	durationVar(fs, &f.soak, "soak", 0, "run the memory soak for this long instead of the table")
 	durationVar(fs, &f.every, "soak-every", time.Minute, "how often the soak prints a sample")
 	fs.BoolVar(&f.observer, "observer", false, "add the observer lane: the observer against a bare subscriber, each in its own process")
+	fs.StringVar(&f.laneProf, "lane-cpuprofile", "", "with --observer: write each lane process's CPU profile into `dir` (<role>-<rate>.prof)")
 	fs.StringVar(&f.profile, "cpuprofile", "", "write a CPU profile of the whole run to `file` (go tool pprof -top)")
 }
 
@@ -171,7 +173,8 @@ func runBench(ctx context.Context, env *Env, args []string) int {
 		return f.runSoak(ctx, env, conn, set, held)
 	}
 	cfg := bench.Config{Conn: conn, Instances: f.instances, Duration: f.duration, Rates: f.rates,
-		Channel: f.channel, InFlight: f.inFlight, Logger: logger, Observer: f.observer, LaneCommand: laneCommand}
+		Channel: f.channel, InFlight: f.inFlight, Logger: logger, Observer: f.observer, LaneCommand: laneCommand,
+		LaneProfileDir: f.laneProf}
 	if f.verbose {
 		cfg.Log = env.Stderr
 	}
