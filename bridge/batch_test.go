@@ -68,3 +68,62 @@ func TestBatchedReadKeepsOrderAndReceiveTimes(t *testing.T) {
 		t.Errorf("%d distinct receive times for %d events from one pipeline: the reader did not batch", len(distinct), n)
 	}
 }
+
+// TestSlowHandlerSwitchesToQueueInOrder: handlers that sometimes take
+// longer than the inline budget send the reader back to the queue and
+// later let it deliver again; across those switches every event arrives
+// once, in order.
+func TestSlowHandlerSwitchesToQueueInOrder(t *testing.T) {
+	const rounds, per = 30, 100
+	srv := bridgetest.Start(t)
+	b, err := bridge.New(fastCfg(srv.URL(), "bot-slow"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var seqs []int
+	b.Handle(func(ev bridge.Event) {
+		k, _ := strconv.Atoi(string(ev.Data))
+		if k%per == 0 {
+			time.Sleep(3 * time.Millisecond) // past the inline budget
+		}
+		mu.Lock()
+		seqs = append(seqs, k)
+		mu.Unlock()
+	})
+	ctx := context.Background()
+	if err := b.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	raw := srv.Client(t)
+	for r := range rounds {
+		pipe := raw.Pipeline()
+		for i := range per {
+			pipe.Publish(ctx, bridge.DefaultChannel, `{"type":"t","data":`+strconv.Itoa(r*per+i)+`,"timestamp":1,"source":"pub"}`)
+		}
+		if _, err := pipe.Exec(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if r%3 == 0 { // single events too: batches of one
+			raw.Publish(ctx, bridge.DefaultChannel, `{"type":"t","data":-1,"timestamp":1,"source":"pub"}`)
+		}
+	}
+	waitFor(t, "every event", 20*time.Second, func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return len(seqs) == rounds*per+(rounds+2)/3
+	})
+	mu.Lock()
+	defer mu.Unlock()
+	next := 0
+	for i, k := range seqs {
+		if k == -1 {
+			continue
+		}
+		if k != next {
+			t.Fatalf("delivery %d is event %d, want %d", i, k, next)
+		}
+		next++
+	}
+}
