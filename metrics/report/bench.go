@@ -30,6 +30,31 @@ type BenchRateResult struct {
 	Bare   BenchLane  `json:"bare"`
 	Bridge BenchLane  `json:"bridge"`
 	Ratio  BenchRatio `json:"ratio"`
+	// Observer is the observer lane (bench --observer), nil without it.
+	Observer *BenchObserver `json:"observer,omitempty"`
+}
+
+// BenchObserver is the observer lane at one rate: a bare publisher, one bare
+// go-redis subscriber and the observer on one channel, each subscriber in a
+// process of its own. Ratio.CPU is the observer's CPU per event divided by
+// the bare subscriber's; OmemMaxBytes is the largest output buffer Redis
+// held for the observer's subscription (CLIENT LIST, every 100 ms).
+type BenchObserver struct {
+	Ratio        BenchObserverRatio `json:"ratio"`
+	Published    int64              `json:"published"`
+	Counted      int64              `json:"counted"`     // events the observer counted
+	BareCounted  int64              `json:"bareCounted"` // messages the bare subscriber counted
+	EventsPerSec float64            `json:"eventsPerSec"`
+	// CPUSecPer100k is each subscriber's own CPU (getrusage in its process).
+	ObserverCPUSecPer100k float64 `json:"observerCpuSecPer100k"`
+	BareCPUSecPer100k     float64 `json:"bareCpuSecPer100k"`
+	OmemMaxBytes          int64   `json:"omemMaxBytes"`
+	BareOmemMaxBytes      int64   `json:"bareOmemMaxBytes"`
+}
+
+// BenchObserverRatio is the observer divided by the bare subscriber.
+type BenchObserverRatio struct {
+	CPU float64 `json:"cpu"`
 }
 
 // BenchLane is what one lane measured at one rate. CPU and allocations are
@@ -48,10 +73,12 @@ type BenchLane struct {
 }
 
 // BenchRatio is bridge divided by bare (0 where bare measured nothing).
+// CPU compares CPU seconds per delivery.
 type BenchRatio struct {
 	Throughput float64 `json:"throughput"`
 	P50        float64 `json:"p50"`
 	P99        float64 `json:"p99"`
+	CPU        float64 `json:"cpu"`
 }
 
 // BenchJSON renders r as exactly one indented JSON object.
@@ -76,11 +103,33 @@ func BenchText(r BenchReport) Reporter {
 					l.v.CPUSecPer100k, l.v.AllocsPerDelivery, delivered(l.v))
 			}
 			// As many cells as the lane rows: a shorter row would end the columns.
-			fmt.Fprintf(tw, "%s\tbridge/bare\t%.2f×\t%.2f×\t%.2f×\t\t\t\t\n", rr.Rate, rr.Ratio.Throughput, rr.Ratio.P50, rr.Ratio.P99)
+			fmt.Fprintf(tw, "%s\tbridge/bare\t%.2f×\t%.2f×\t%.2f×\t\t%.2f×\t\t\n", rr.Rate, rr.Ratio.Throughput, rr.Ratio.P50, rr.Ratio.P99, rr.Ratio.CPU)
 		}
 		_ = tw.Flush() // into a buffer: cannot fail
+		benchObserverText(&b, r.Rates)
 		return write(w, "bench text", TrimLines(b.Bytes()))
 	}
+}
+
+// benchObserverText adds the observer lane's table when it ran.
+func benchObserverText(b *bytes.Buffer, rates []BenchRateResult) {
+	tw := tabwriter.NewWriter(b, 0, 0, 2, ' ', 0)
+	head := false
+	for _, rr := range rates {
+		o := rr.Observer
+		if o == nil {
+			continue
+		}
+		if !head {
+			b.WriteString("\nobserver lane: a bare publisher, a bare go-redis subscriber and the observer (own processes) on one channel\n")
+			fmt.Fprintln(tw, "RATE\tEVENTS/S\tPUBLISHED\tCOUNTED\tBARE COUNTED\tCPU s/100k OBS\tCPU s/100k BARE\tOBS/BARE CPU\tOMEM MAX OBS\tOMEM MAX BARE")
+			head = true
+		}
+		fmt.Fprintf(tw, "%s\t%.0f\t%d\t%d\t%d\t%.3f\t%.3f\t%.2f×\t%s\t%s\n", rr.Rate, o.EventsPerSec, o.Published, o.Counted,
+			o.BareCounted, o.ObserverCPUSecPer100k, o.BareCPUSecPer100k, o.Ratio.CPU, fmtBytes(o.OmemMaxBytes),
+			fmtBytes(o.BareOmemMaxBytes))
+	}
+	_ = tw.Flush() // into a buffer: cannot fail
 }
 
 func delivered(l BenchLane) string {

@@ -46,6 +46,14 @@ type Config struct {
 	// InFlight bounds the closed loop: events published but not yet
 	// delivered to every other instance. Default DefaultBenchInFlight.
 	InFlight int
+	// Observer adds the observer lane at each rate (on Channel + ":observer"):
+	// a bare publisher, one bare subscriber and the observer, both
+	// subscribers run with LaneCommand, each in a process of its own.
+	Observer    bool
+	LaneCommand LaneCommand
+	// LaneProfileDir, when set, is where each lane process writes its CPU
+	// profile, <role>-<rate>.prof.
+	LaneProfileDir string
 	// Log receives progress lines; nil discards them.
 	Log io.Writer
 	// Logger receives the bridges' and go-redis's log lines.
@@ -145,6 +153,11 @@ func benchRate(ctx context.Context, cfg *Config, rate float64, rep *report.Bench
 	br := report.BenchRateResult{Rate: RateName(rate),
 		Bare: laneResult(acc[0], bareRes.Latency), Bridge: laneResult(acc[1], h.Latency())}
 	br.Ratio = ratios(br.Bare, br.Bridge)
+	if cfg.Observer && ctx.Err() == nil {
+		if br.Observer, err = runObserverLane(ctx, cfg, rate); err != nil {
+			return br, fmt.Errorf("bench: observer lane: %w", err)
+		}
+	}
 	return br, nil
 }
 

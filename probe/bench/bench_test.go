@@ -52,7 +52,7 @@ func TestBenchRunsBothLanes(t *testing.T) {
 				t.Errorf("rate %s, %s: implausible %+v", rr.Rate, name, l)
 			}
 		}
-		if rr.Ratio.Throughput <= 0 || rr.Ratio.P50 <= 0 || rr.Ratio.P99 <= 0 {
+		if rr.Ratio.Throughput <= 0 || rr.Ratio.P50 <= 0 || rr.Ratio.P99 <= 0 || rr.Ratio.CPU <= 0 {
 			t.Errorf("rate %s: ratios %+v, want all positive", rr.Rate, rr.Ratio)
 		}
 	}

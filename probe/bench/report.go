@@ -27,7 +27,7 @@ func laneResult(s segment, lat *metrics.Histogram) report.BenchLane {
 
 func ratios(bare, br report.BenchLane) report.BenchRatio {
 	return report.BenchRatio{Throughput: ratio(br.DeliveriesPerSec, bare.DeliveriesPerSec),
-		P50: ratio(br.P50Us, bare.P50Us), P99: ratio(br.P99Us, bare.P99Us)}
+		P50: ratio(br.P50Us, bare.P50Us), P99: ratio(br.P99Us, bare.P99Us), CPU: ratio(br.CPUSecPer100k, bare.CPUSecPer100k)}
 }
 
 func ratio(a, b float64) float64 {

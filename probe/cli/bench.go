@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"os/exec"
 	"runtime/pprof"
 	"strconv"
 	"strings"
@@ -35,6 +36,12 @@ segments, --duration per lane, and prints deliveries/s, P50, P99, max, CPU
 seconds per 100k deliveries (this process) and the ratios bridge/bare.
 "max" is a closed loop with at most --in-flight events not yet delivered.
 
+With --observer, each rate also runs the observer lane: a bare publisher of
+the seed's envelope, one bare go-redis subscriber and the observer (as watch
+--headless runs it) on one channel, each subscriber in a process of its own;
+it prints their CPU per event (their own getrusage), the events each counted
+and the largest output buffer (CLIENT LIST omem, every 100 ms) Redis held.
+
 With --soak D, runs the bridge lane and an observer for D instead, at 10000
 events/s with 20 instances unless --rates/--instances say otherwise, and
 prints RSS and goroutines every minute. Exits 2 on usage or connection errors.
@@ -59,6 +66,8 @@ type benchFlags struct {
 	soak      time.Duration
 	every     time.Duration
 	profile   string
+	observer  bool
+	laneProf  string
 }
 
 // rateList is --rates: positive numbers of events per second, or "max".
@@ -103,6 +112,8 @@ func (f *benchFlags) register(fs *pflag.FlagSet) {
 	fs.BoolVar(&f.verbose, "verbose", false, "log each segment on stderr")
 	durationVar(fs, &f.soak, "soak", 0, "run the memory soak for this long instead of the table")
 	durationVar(fs, &f.every, "soak-every", time.Minute, "how often the soak prints a sample")
+	fs.BoolVar(&f.observer, "observer", false, "add the observer lane: the observer against a bare subscriber, each in its own process")
+	fs.StringVar(&f.laneProf, "lane-cpuprofile", "", "with --observer: write each lane process's CPU profile into `dir` (<role>-<rate>.prof)")
 	fs.StringVar(&f.profile, "cpuprofile", "", "write a CPU profile of the whole run to `file` (go tool pprof -top)")
 }
 
@@ -172,7 +183,8 @@ func (f *benchFlags) run(ctx context.Context, env *Env, set map[string]bool) int
 		return f.runSoak(ctx, env, conn, set, held)
 	}
 	cfg := bench.Config{Conn: conn, Instances: f.instances, Duration: f.duration, Rates: f.rates,
-		Channel: f.channel, InFlight: f.inFlight, Logger: logger}
+		Channel: f.channel, InFlight: f.inFlight, Logger: logger, Observer: f.observer, LaneCommand: laneCommand,
+		LaneProfileDir: f.laneProf}
 	if f.verbose {
 		cfg.Log = env.Stderr
 	}
@@ -190,6 +202,30 @@ func (f *benchFlags) run(ctx context.Context, env *Env, set map[string]bool) int
 	}
 	if err := out(env.Stdout); err != nil {
 		return env.Fail(ExitUsage, fmt.Errorf("bench: %w", err))
+	}
+	return ExitOK
+}
+
+// benchLaneName is the hidden subcommand that runs one subscriber of the
+// observer lane (bench.ServeLane); only bench starts it.
+const benchLaneName = "bench-lane"
+
+// laneCommand starts this binary's hidden lane subcommand. Tests, whose
+// binary is not bridgescope, replace it.
+var laneCommand bench.LaneCommand = func() *exec.Cmd {
+	exe, err := os.Executable()
+	if err != nil {
+		exe = os.Args[0]
+	}
+	return exec.Command(exe, benchLaneName)
+}
+
+func runBenchLane(ctx context.Context, env *Env, args []string) int {
+	if len(args) > 0 {
+		return env.Fail(ExitUsage, fmt.Errorf("%s takes no arguments: bench starts it", benchLaneName))
+	}
+	if err := bench.ServeLane(ctx, env.Stdin, env.Stdout); err != nil {
+		return env.Fail(ExitUsage, err)
 	}
 	return ExitOK
 }

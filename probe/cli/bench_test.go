@@ -25,7 +25,7 @@ func TestBenchJSON(t *testing.T) {
 			Rate   string
 			Bare   lane
 			Bridge lane
-			Ratio  struct{ Throughput, P50, P99 *float64 }
+			Ratio  struct{ Throughput, P50, P99, CPU *float64 }
 		}
 	}
 	if err := json.Unmarshal([]byte(stdout), &r); err != nil {
@@ -43,7 +43,8 @@ func TestBenchJSON(t *testing.T) {
 			}
 		}
 	}
-	for field, v := range map[string]*float64{"throughput": rr.Ratio.Throughput, "p50": rr.Ratio.P50, "p99": rr.Ratio.P99} {
+	for field, v := range map[string]*float64{"throughput": rr.Ratio.Throughput, "p50": rr.Ratio.P50, "p99": rr.Ratio.P99,
+		"cpu": rr.Ratio.CPU} {
 		if v == nil || *v <= 0 {
 			t.Errorf("ratio.%s = %v, want a positive number", field, v)
 		}

@@ -73,6 +73,8 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 		return ExitOK
 	case name == "-version" || name == "--version":
 		return env.print(ExitOK, "bridgescope %s\n", Version())
+	case name == benchLaneName: // hidden: not in the usage
+		return runBenchLane(ctx, env, args[1:])
 	case strings.HasPrefix(name, "-"):
 		env.Errorf("flags go after the subcommand, got %q first", name)
 		writeUsage(env.Stderr)

@@ -106,7 +106,7 @@ func TestSchemaRealOutputs(t *testing.T) {
 		}
 		checkSchema(t, c.doc, []byte(stdout))
 		var head struct{ SchemaVersion int }
-		if json.Unmarshal([]byte(stdout), &head); head.SchemaVersion != 1 {
+		if json.Unmarshal([]byte(stdout), &head); head.SchemaVersion != report.SchemaVersion {
 			t.Errorf("%s: schemaVersion %d", c.doc, head.SchemaVersion)
 		}
 	}
