@@ -114,8 +114,19 @@ func TestWatchWithAgentProcesses(t *testing.T) {
 			t.Errorf("%s alerts: %v", id, alerts[id])
 		}
 	}
-	if d, _ := rows["lossy"]["delivery"].(float64); math.Abs(d-90) > 2 || alerts["lossy"]["delivery"] == metrics.OK {
-		t.Errorf("lossy: delivery %.2f%%, alerts %v; want 90%% ± 2 and a delivery alert; row %v", d, alerts["lossy"], rows["lossy"])
+	// The lossy agent drops every tenth ack: 10 % of the probes are never
+	// acked. Probes acked after --late-after count as lost too, and late;
+	// a loaded CI machine once stalled the agent past it (delivery 80 %:
+	// 13 dropped, 14 late of 135), so the exact figure is lost − late.
+	lossy := rows["lossy"]
+	num := func(k string) float64 { v, _ := lossy[k].(float64); return v }
+	d, sent := num("delivery"), num("probesSent")
+	never := num("lost") - num("late")
+	if sent == 0 || math.Abs(100*never/sent-10) > 2 || d > 92 || alerts["lossy"]["delivery"] == metrics.OK {
+		t.Errorf("lossy: %.0f of %.0f probes never acked (want 10%% ± 2), delivery %.2f%% (want ≤ 92), alerts %v (want a delivery alert); row %v",
+			never, sent, d, alerts["lossy"], lossy)
+	} else if num("late") > 0 {
+		t.Logf("lossy: %.0f probes acked late (the machine stalled the agent), delivery %.2f%%", num("late"), d)
 	}
 	if alerts["doomed"]["silent"] != metrics.Warn {
 		t.Errorf("killed agent: alerts %v, want silent WARN", alerts["doomed"])
