@@ -127,32 +127,32 @@ type Judgement struct {
 
 // worst returns the worst of js: the highest level; among equal ones a
 // judgement that is rising higher (then sooner), then one that is not
-// clearing before one that is.
+// clearing before one that is (then the one that clears later).
 func worst(js map[string]Judgement) Judgement {
 	var w Judgement
 	first := true
 	for _, j := range js {
-		switch {
-		case first, j.Level > w.Level:
-		case j.Level < w.Level:
-			continue
-		case j.Rising != w.Rising:
-			if j.Rising < w.Rising {
-				continue
-			}
-		case j.Rising > OK:
-			if j.RisesInMs >= w.RisesInMs {
-				continue
-			}
-		case !(w.Clearing && (!j.Clearing || j.ClearsInMs > w.ClearsInMs)):
-			continue
+		if first || worse(j, w) {
+			w, first = j, false
 		}
-		w, first = j, false
 	}
 	if w.Level == OK && w.Rising == OK {
 		return Judgement{}
 	}
 	return w
+}
+
+// worse reports whether judgement a is worse than b (see worst).
+func worse(a, b Judgement) bool {
+	switch {
+	case a.Level != b.Level:
+		return a.Level > b.Level
+	case a.Rising != b.Rising:
+		return a.Rising > b.Rising
+	case a.Rising > OK:
+		return a.RisesInMs < b.RisesInMs
+	}
+	return b.Clearing && (!a.Clearing || a.ClearsInMs > b.ClearsInMs)
 }
 
 // BaselineRow is the raw lane's latency: a plain PUBLISH of a minimal
