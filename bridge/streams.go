@@ -235,11 +235,13 @@ func (rd *streamReader) deliver(res []redis.XStream, recvNs int64) {
 // queue was full (it waited, or dropped with DropWhenFull).
 func (b *Bridge) enqueueRaw(raw rawMsg) (full bool) {
 	b.bound(&raw)
-	if b.trySend(raw) {
+	select {
+	case b.queue <- raw:
 		return false
+	default:
 	}
 	if !b.cfg.DropWhenFull {
-		b.send(raw)
+		b.queue <- raw
 		return true
 	}
 	b.mu.Lock()
