@@ -15,10 +15,10 @@ func TestParseClientList(t *testing.T) {
 	list := "id=3 addr=127.0.0.1:1 name=bot-1 sub=1 psub=0 omem=20480 cmd=subscribe\n" +
 		"id=4 addr=127.0.0.1:2 name=bot-1 sub=0 psub=0 omem=999999 cmd=publish\n" +
 		"id=5 addr=127.0.0.1:3 name=bot_2 sub=0 psub=2 omem=0 cmd=psubscribe\n"
-	got := subscriberRows(list, "n1:6379")
+	got := SubscriberRows(list, "n1:6379")
 	if len(got) != 2 || got[0].Name != "bot-1" || got[0].OmemBytes != 20480 || got[1].Name != "bot_2" ||
 		got[1].Subscriptions != 2 || got[1].Node != "n1:6379" || got[1].Addr != "127.0.0.1:3" {
-		t.Errorf("subscriberRows = %+v", got)
+		t.Errorf("SubscriberRows = %+v", got)
 	}
 	if n, ok := parsePubsubLimit("normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60"); !ok || n != 33554432 {
 		t.Errorf("parsePubsubLimit = %d %v", n, ok)

@@ -89,7 +89,7 @@ func (o *Observer) pollBuffers(ctx context.Context) error {
 	}
 	own := map[string]bool{bridge.ClientName(o.cfg.ID): true, bridge.ClientName(baselineID): true}
 	for node, list := range lists {
-		for _, row := range subscriberRows(list, node) {
+		for _, row := range SubscriberRows(list, node) {
 			if own[row.Name] {
 				continue
 			}
@@ -225,9 +225,9 @@ func parsePubsubLimit(v string) (int64, bool) {
 	return 0, false
 }
 
-// subscriberRows parses CLIENT LIST output from node into the rows of the
+// SubscriberRows parses CLIENT LIST output from node into the rows of the
 // connections holding a subscription.
-func subscriberRows(list, node string) []metrics.SubscriberRow {
+func SubscriberRows(list, node string) []metrics.SubscriberRow {
 	var out []metrics.SubscriberRow
 	for _, line := range strings.Split(list, "\n") {
 		r := metrics.SubscriberRow{Node: node}

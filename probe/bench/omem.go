@@ -2,14 +2,13 @@ package bench
 
 import (
 	"context"
-	"strconv"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 
 	"github.com/bridgescope/bridgescope/bridge"
+	"github.com/bridgescope/bridgescope/probe"
 )
 
 // omemPollEvery is how often the observer lane reads CLIENT LIST: often
@@ -52,15 +51,10 @@ func (p *omemPoll) poll(ctx context.Context, c redis.UniversalClient) {
 	if err != nil {
 		return // a missed poll is a missed sample; the figure is a maximum
 	}
-	for _, line := range strings.Split(list, "\n") {
-		name, omem := clientField(line, "name"), clientField(line, "omem")
-		n, err := strconv.ParseInt(omem, 10, 64)
-		if err != nil {
-			continue
-		}
+	for _, row := range probe.SubscriberRows(list, "") {
 		for i, want := range p.names {
-			if name == want {
-				p.peaks[i] = max(p.peaks[i], n)
+			if row.Name == want {
+				p.peaks[i] = max(p.peaks[i], row.OmemBytes)
 			}
 		}
 	}
@@ -71,14 +65,4 @@ func (p *omemPoll) stop() []int64 {
 	p.cancel()
 	p.wg.Wait()
 	return p.peaks
-}
-
-// clientField is the value of key in one CLIENT LIST line, or "".
-func clientField(line, key string) string {
-	for _, f := range strings.Fields(line) {
-		if v, ok := strings.CutPrefix(f, key+"="); ok {
-			return v
-		}
-	}
-	return ""
 }
