@@ -36,9 +36,11 @@ type Malformed struct {
 	RecvNs  int64
 }
 
-// Handler receives events. Handlers run on the bridge's dispatcher
-// goroutine, one event at a time, in arrival order; a slow handler fills the
-// queue (see Config.QueueSize). A panic in a handler is recovered and counted.
+// Handler receives events. Handlers run one event at a time, in arrival
+// order: on the bridge's dispatcher goroutine, or, while the queue is empty,
+// on the subscription reader's own (it saves a goroutine wake-up per socket
+// read; see readHook.inline). A slow handler fills the queue (see
+// Config.QueueSize). A panic in a handler is recovered and counted.
 type Handler func(Event)
 
 // Bridge is one instance on the event bridge.
@@ -66,7 +68,14 @@ type Bridge struct {
 	signedTracker *seqTracker
 	sig           *signer // nil without Config.ControlKey
 
-	queue    chan rawMsg
+	queue chan rawMsg
+	// queued counts messages sent to the queue and not yet delivered: a
+	// reader delivers by itself only when it is 0 (nothing earlier waits).
+	queued atomic.Int64
+	// dmu is held by whoever delivers (the dispatcher or a reader), so
+	// handlers run one at a time; disp is what they deliver to, fixed at Start.
+	dmu      sync.Mutex
+	disp     dispatchSet
 	started  atomic.Bool
 	closed   atomic.Bool
 	cancel   context.CancelFunc
@@ -203,6 +212,9 @@ func (b *Bridge) Start(ctx context.Context) error {
 	}
 	runCtx, cancel := context.WithCancel(context.Background())
 	b.cancel = cancel
+	b.hmu.Lock()
+	b.disp = dispatchSet{handlers: b.handlers, routes: b.routes, onMal: b.onMalformed}
+	b.hmu.Unlock()
 	b.dispWG.Add(1)
 	go b.dispatch()
 	if b.cfg.DisableSubscription {

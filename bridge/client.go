@@ -40,6 +40,11 @@ func newConns(cfg Config, setNameRefused *atomic.Bool) (*conns, error) {
 	base.WriteTimeout = cfg.CommandTimeout
 	base.ContextTimeoutEnabled = true
 	base.DisableIdentity = true
+	dial := base.Dialer
+	if dial == nil {
+		dial = redis.NewDialer(base)
+	}
+	base.Dialer = hookDialer(dial) // subscriptions batch their hand-off (batch.go)
 	name := ClientName(cfg.InstanceID)
 	base.OnConnect = func(ctx context.Context, cn *redis.Conn) error {
 		if err := cn.ClientSetName(ctx, name).Err(); err != nil {

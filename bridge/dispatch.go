@@ -7,27 +7,58 @@ import (
 	"time"
 )
 
-// dispatch decodes, accounts for and delivers queued messages, one at a
-// time, until Close closes the queue.
+// dispatchSet is what the bridge delivers to, fixed at Start.
+type dispatchSet struct {
+	handlers []Handler
+	routes   []route
+	onMal    []func(Malformed)
+}
+
+// dispatch delivers queued messages, one at a time, until Close closes the
+// queue.
 func (b *Bridge) dispatch() {
 	defer b.dispWG.Done()
-	b.hmu.Lock()
-	handlers, routes, onMal := b.handlers, b.routes, b.onMalformed
-	b.hmu.Unlock()
 	for raw := range b.queue {
-		ev, mal, ok := b.accept(raw)
-		switch {
-		case mal != nil:
-			for _, f := range onMal {
-				b.callMalformed(f, *mal)
-			}
-		case !ok:
-		default:
-			for _, h := range handlersFor(ev, handlers, routes) {
-				b.call(h, ev)
-			}
+		b.dmu.Lock()
+		b.deliver(raw)
+		b.queued.Add(-1)
+		b.dmu.Unlock()
+	}
+}
+
+// deliver decodes, accounts for and hands one message to its handlers.
+// The caller holds dmu.
+func (b *Bridge) deliver(raw rawMsg) {
+	ev, mal, ok := b.accept(raw)
+	switch {
+	case mal != nil:
+		for _, f := range b.disp.onMal {
+			b.callMalformed(f, *mal)
+		}
+	case !ok:
+	default:
+		for _, h := range handlersFor(ev, b.disp.handlers, b.disp.routes) {
+			b.call(h, ev)
 		}
 	}
+}
+
+// trySend queues raw if there is room.
+func (b *Bridge) trySend(raw rawMsg) bool {
+	b.queued.Add(1)
+	select {
+	case b.queue <- raw:
+		return true
+	default:
+		b.queued.Add(-1)
+		return false
+	}
+}
+
+// send queues raw, waiting for room.
+func (b *Bridge) send(raw rawMsg) {
+	b.queued.Add(1)
+	b.queue <- raw
 }
 
 // handlersFor picks an event's handlers: its type's most specific prefix

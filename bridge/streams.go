@@ -235,13 +235,11 @@ func (rd *streamReader) deliver(res []redis.XStream, recvNs int64) {
 // queue was full (it waited, or dropped with DropWhenFull).
 func (b *Bridge) enqueueRaw(raw rawMsg) (full bool) {
 	b.bound(&raw)
-	select {
-	case b.queue <- raw:
+	if b.trySend(raw) {
 		return false
-	default:
 	}
 	if !b.cfg.DropWhenFull {
-		b.queue <- raw
+		b.send(raw)
 		return true
 	}
 	b.mu.Lock()

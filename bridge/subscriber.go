@@ -101,17 +101,17 @@ var errDropped = errors.New("the server ended the subscription")
 // errSilent is the liveness check's verdict on a link that answers nothing.
 var errSilent = errors.New("subscription silent: no message and no PONG")
 
-// read hands messages to the dispatcher until the link fails. When the link
-// is idle it sends PING over it; if nothing at all arrives for PingTimeout
-// the link is declared dead (a frozen server or a black hole never fails a
-// read by itself).
-func (b *Bridge) read(ctx context.Context, ps *redis.PubSub) error {
+// read hands messages to the dispatcher until the link fails, in batches
+// through h (see readHook). When the link is idle it sends PING over it; if
+// nothing at all arrives for PingTimeout the link is declared dead (a frozen
+// server or a black hole never fails a read by itself).
+func (b *Bridge) read(ctx context.Context, ps *redis.PubSub, h *readHook) error {
 	stop := context.AfterFunc(ctx, func() { _ = ps.Close() })
 	defer stop()
-	lastRx := time.Now()
+	defer h.flush() // what was read before the link failed is delivered
+	lastRx := time.Now().UnixNano()
 	for {
 		msg, err := ps.ReceiveTimeout(ctx, b.cfg.PingInterval)
-		now := time.Now()
 		if err != nil {
 			if ctx.Err() != nil {
 				return ctx.Err()
@@ -119,19 +119,20 @@ func (b *Bridge) read(ctx context.Context, ps *redis.PubSub) error {
 			if !isTimeout(err) {
 				return err
 			}
-			if now.Sub(lastRx) >= b.cfg.PingTimeout {
-				return fmt.Errorf("%w for %v", errSilent, now.Sub(lastRx).Round(time.Millisecond))
+			now := time.Now()
+			silent := now.Sub(time.Unix(0, max(lastRx, h.lastActive())))
+			if silent >= b.cfg.PingTimeout {
+				return fmt.Errorf("%w for %v", errSilent, silent.Round(time.Millisecond))
 			}
 			if err := ps.Ping(ctx, "bridgescope-liveness"); err != nil {
 				return fmt.Errorf("liveness ping: %w", err)
 			}
 			continue
 		}
-		lastRx = now
+		lastRx = h.stamp()
 		switch m := msg.(type) {
 		case *redis.Message:
-			b.enqueue(m, now.UnixNano())
-			lastRx = time.Now() // a blocked queue is not a silent link
+			h.add(m, lastRx)
 		case *redis.Subscription:
 			if strings.HasSuffix(m.Kind, "unsubscribe") {
 				return fmt.Errorf("%w: %s %s", errDropped, m.Kind, m.Channel)
@@ -151,12 +152,10 @@ func (b *Bridge) enqueue(m *redis.Message, recvNs int64) {
 	raw := rawMsg{channel: m.Channel, pattern: m.Pattern, payload: m.Payload, recvNs: recvNs}
 	b.bound(&raw)
 	if !b.cfg.DropWhenFull {
-		b.queue <- raw
+		b.send(raw)
 		return
 	}
-	select {
-	case b.queue <- raw:
-	default:
+	if !b.trySend(raw) {
 		b.mu.Lock()
 		b.c.drops++
 		b.mu.Unlock()

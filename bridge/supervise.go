@@ -180,13 +180,15 @@ func (b *Bridge) runShard(ctx context.Context, r *shardRun) shardExit {
 	if b.cfg.Transport == TransportStreams {
 		return b.runStreamShard(ctx, r)
 	}
+	h := newReadHook(b)
+	ctx = withReadHook(ctx, h) // the subscription's connections are dialled with it
 	ps, err := b.subscribe(ctx, r.t)
 	if err != nil {
 		return shardExit{run: r, err: err}
 	}
 	b.shardConnected(r.t.addr)
 	start := time.Now()
-	err = b.read(ctx, ps)
+	err = b.read(ctx, ps, h)
 	_ = ps.Close()
 	return shardExit{run: r, err: err, subscribed: true, up: time.Since(start)}
 }
