@@ -17,12 +17,15 @@ const maxReadBatch = 128
 
 // A reader delivers a batch itself only while handlers are quick: a batch
 // that took longer than inlineBudget sends it back to the queue for
-// inlineCooldown, so a slow handler holds up the queue (QueueSize), not the
-// socket. deadlineSlack is the hold-up below which the read deadline (the
+// cooldownFactor times as long as it took (at most maxCooldown), so a slow
+// handler holds up the queue (QueueSize), not the socket, while one slow
+// batch (a collection, a lock held for a moment) costs a few milliseconds
+// of wake-ups rather than a second of them. deadlineSlack is the hold-up below which the read deadline (the
 // liveness wait, seconds) is left as it was.
 const (
 	inlineBudget   = time.Millisecond
-	inlineCooldown = time.Second
+	cooldownFactor = 10
+	maxCooldown    = time.Second
 	deadlineSlack  = time.Millisecond
 )
 
@@ -100,7 +103,7 @@ func (h *readHook) handOver(start time.Time) time.Duration {
 		h.flushedNs = end.UnixNano()
 		spent := end.Sub(start)
 		if spent > inlineBudget {
-			h.slowUntil = end.Add(inlineCooldown)
+			h.slowUntil = end.Add(min(cooldownFactor*spent, maxCooldown))
 		}
 		return spent
 	}
