@@ -1,6 +1,7 @@
 package probe
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"errors"
@@ -20,6 +21,9 @@ import (
 // baselinePayloadLen is the raw lane's whole message: sender (2 bytes),
 // event number (4) and the publisher's clock in ns (8), big-endian.
 const baselinePayloadLen = 14
+
+// MaxBaselinePayload bounds BaselineConfig.PayloadSize.
+const MaxBaselinePayload = 64 << 10
 
 // MaxBaselineInstances bounds the sender field and the connections a lane holds.
 const MaxBaselineInstances = 1 << 12
@@ -41,6 +45,12 @@ type BaselineConfig struct {
 	Instances int
 	// Logger receives go-redis's log lines; nil discards them.
 	Logger *slog.Logger
+	// PayloadSize is every message's length in bytes: the 14-byte header
+	// (sender, number, clock) padded with '.' to it, so that the lane moves
+	// as many bytes as the traffic it is held against. 0 means 14, the
+	// header alone; at most MaxBaselinePayload. Subscribers take only
+	// messages of exactly this length.
+	PayloadSize int
 	// OnSample is called for every message a subscriber reads from another
 	// instance: which subscriber (0 ≤ sub < Instances), the event's number,
 	// when it was sent and when it was read (ns, this process's clock). It
@@ -52,8 +62,8 @@ type BaselineConfig struct {
 	OnSample func(sub int, seq uint32, sentNs, recvNs int64)
 }
 
-// Baseline is a raw lane: plain go-redis PUBLISH of a 14-byte payload on a
-// private channel, read by plain subscriptions (ReceiveTimeout, no Go
+// Baseline is a raw lane: plain go-redis PUBLISH of a 14-byte header
+// (padded to BaselineConfig.PayloadSize) on a private channel, read by plain subscriptions (ReceiveTimeout, no Go
 // channel in between) and timed as the bridge path is, recv − sent on this
 // process's clock. It is Redis and the network with nothing of ours on top.
 type Baseline struct {
@@ -63,6 +73,7 @@ type Baseline struct {
 	subs   []*baselineSub
 	seq    atomic.Uint32
 	pub    []atomic.Int64 // successful publishes per sender
+	bufs   sync.Pool      // *[]byte of PayloadSize, padded (PayloadSize > 14 only)
 	failed atomic.Int64
 	errors atomic.Int64 // subscription read errors (go-redis reconnects)
 	cancel context.CancelFunc
@@ -82,6 +93,13 @@ func StartBaseline(ctx context.Context, cfg BaselineConfig) (*Baseline, error) {
 	if cfg.OnSample == nil {
 		return nil, errors.New("probe: baseline: no OnSample: nothing would count the deliveries")
 	}
+	if cfg.PayloadSize == 0 {
+		cfg.PayloadSize = baselinePayloadLen
+	}
+	if cfg.PayloadSize < baselinePayloadLen || cfg.PayloadSize > MaxBaselinePayload {
+		return nil, fmt.Errorf("probe: baseline: payload size must be %d..%d bytes, got %d",
+			baselinePayloadLen, MaxBaselinePayload, cfg.PayloadSize)
+	}
 	if cfg.Channel == "" {
 		cfg.Channel = "bridgescope:baseline:" + bridge.NewBoot()
 	}
@@ -95,6 +113,10 @@ func StartBaseline(ctx context.Context, cfg BaselineConfig) (*Baseline, error) {
 		return nil, err
 	}
 	l := &Baseline{cfg: cfg, b: b, client: b.Redis(), pub: make([]atomic.Int64, cfg.Instances)}
+	l.bufs.New = func() any {
+		p := bytes.Repeat([]byte{'.'}, cfg.PayloadSize)
+		return &p
+	}
 	if err := l.subscribe(ctx); err != nil {
 		l.Close()
 		return nil, fmt.Errorf("probe: baseline on %s: %w", cfg.Conn.Redacted(), err)
@@ -129,6 +151,9 @@ func (l *Baseline) subscribe(ctx context.Context) error {
 // Channel is the lane's channel.
 func (l *Baseline) Channel() string { return l.cfg.Channel }
 
+// PayloadSize is the length of every message the lane publishes.
+func (l *Baseline) PayloadSize() int { return l.cfg.PayloadSize }
+
 // Instances is the number of subscribers (and senders).
 func (l *Baseline) Instances() int { return l.cfg.Instances }
 
@@ -144,7 +169,13 @@ func (l *Baseline) Publish(ctx context.Context, from int) error {
 // clock is read after before returns, so a wait in before (a lock) is not
 // counted as Redis's latency.
 func (l *Baseline) publishSeq(ctx context.Context, from int, before func(seq uint32, nowNs int64)) (uint32, error) {
-	var p [baselinePayloadLen]byte
+	var head [baselinePayloadLen]byte
+	p := head[:]
+	if l.cfg.PayloadSize > baselinePayloadLen {
+		buf := l.bufs.Get().(*[]byte) // the padding stays; only the header is written
+		defer l.bufs.Put(buf)
+		p = *buf
+	}
 	seq := l.seq.Add(1)
 	if before != nil {
 		before(seq, time.Now().UnixNano())
@@ -152,7 +183,7 @@ func (l *Baseline) publishSeq(ctx context.Context, from int, before func(seq uin
 	binary.BigEndian.PutUint16(p[0:], uint16(from))
 	binary.BigEndian.PutUint32(p[2:], seq)
 	binary.BigEndian.PutUint64(p[6:], uint64(time.Now().UnixNano()))
-	if err := l.client.Publish(ctx, l.cfg.Channel, p[:]).Err(); err != nil {
+	if err := l.client.Publish(ctx, l.cfg.Channel, p).Err(); err != nil {
 		l.failed.Add(1)
 		return seq, fmt.Errorf("probe: baseline publish: %w", err)
 	}
@@ -239,7 +270,7 @@ func timedOut(err error) bool {
 // the bridge does not deliver it either, and a message of another shape
 // is not the lane's.
 func (s *baselineSub) take(p string, recvNs int64) {
-	if len(p) != baselinePayloadLen {
+	if len(p) != s.lane.cfg.PayloadSize {
 		return
 	}
 	from := int(binary.BigEndian.Uint16([]byte(p[0:2])))

@@ -15,12 +15,15 @@ import (
 // BenchReport is the result of RunBench. The text and JSON reporters both
 // render this one value.
 type BenchReport struct {
-	Redis        string            `json:"redis"`
-	RedisVersion string            `json:"redisVersion,omitempty"`
-	Instances    int               `json:"instances"`
-	DurationMs   int64             `json:"durationMs"` // per lane and rate
-	CPUs         int               `json:"cpus"`
-	GoVersion    string            `json:"goVersion"`
+	Redis        string `json:"redis"`
+	RedisVersion string `json:"redisVersion,omitempty"`
+	Instances    int    `json:"instances"`
+	DurationMs   int64  `json:"durationMs"` // per lane and rate
+	CPUs         int    `json:"cpus"`
+	GoVersion    string `json:"goVersion"`
+	// PayloadBytes is the length of every message in both lanes: the
+	// bridge's envelope, and the bare lane's header padded to it.
+	PayloadBytes int               `json:"payloadBytes"`
 	Rates        []BenchRateResult `json:"rates"`
 }
 
@@ -89,8 +92,8 @@ func BenchJSON(r BenchReport) Reporter { return JSON(r) }
 func BenchText(r BenchReport) Reporter {
 	return func(w io.Writer) error {
 		var b bytes.Buffer
-		fmt.Fprintf(&b, "bridgescope bench: %d instances, %s per lane and rate (bare, bridge, bridge, bare), %s\n",
-			r.Instances, msDuration(r.DurationMs), benchMachine(r))
+		fmt.Fprintf(&b, "bridgescope bench: %d instances, %s per lane and rate (bare, bridge, bridge, bare), %d-byte messages in both, %s\n",
+			r.Instances, msDuration(r.DurationMs), r.PayloadBytes, benchMachine(r))
 		tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
 		fmt.Fprintln(tw, "RATE\tLANE\tDELIVERIES/S\tP50\tP99\tMAX\tCPU s/100k\tALLOCS/DELIV\tDELIVERED")
 		for _, rr := range r.Rates {

@@ -102,7 +102,7 @@ func TestCheckJSONAndText(t *testing.T) {
 		t.Fatal(err)
 	}
 	in := got["instances"].([]any)[0].(map[string]any)
-	if got["status"] != "CRITICAL" || got["code"] != 2.0 || got["schemaVersion"] != 2.0 || in["delivery"] != nil || in["p99Us"] != nil {
+	if got["status"] != "CRITICAL" || got["code"] != 2.0 || got["schemaVersion"] != 3.0 || in["delivery"] != nil || in["p99Us"] != nil {
 		t.Errorf("json: %v", got)
 	}
 	perf := got["perfdata"].([]any)[1].(map[string]any)

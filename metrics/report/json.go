@@ -13,7 +13,7 @@ import (
 // Schemas in schema/ that describe them, one per document. Any change to a
 // document's shape, an added field included, bumps it, so a schema of
 // version N validates exactly the documents of version N.
-const SchemaVersion = 2
+const SchemaVersion = 3
 
 // JSON renders v as exactly one indented JSON object and a newline, with
 // "schemaVersion" as its first field. Every JSON output of bridgescope goes

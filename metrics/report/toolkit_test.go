@@ -62,7 +62,7 @@ func TestJSONOneSetting(t *testing.T) {
 	if err := report.JSON(map[string]string{"warn": "< 95% & more"})(&b); err != nil {
 		t.Fatal(err)
 	}
-	if want := "{\n  \"schemaVersion\": 2,\n  \"warn\": \"< 95% & more\"\n}\n"; b.String() != want {
+	if want := "{\n  \"schemaVersion\": 3,\n  \"warn\": \"< 95% & more\"\n}\n"; b.String() != want {
 		t.Errorf("JSON = %q, want %q", b.String(), want)
 	}
 	b.Reset()
@@ -71,11 +71,11 @@ func TestJSONOneSetting(t *testing.T) {
 	}{[]int{1, 2}})(&b); err != nil {
 		t.Fatal(err)
 	}
-	if want := `{"schemaVersion":2,"a":[1,2]}` + "\n"; b.String() != want {
+	if want := `{"schemaVersion":3,"a":[1,2]}` + "\n"; b.String() != want {
 		t.Errorf("JSONLine = %q, want %q", b.String(), want)
 	}
 	b.Reset()
-	if err := report.JSON(struct{}{})(&b); err != nil || b.String() != "{\n  \"schemaVersion\": 2\n}\n" {
+	if err := report.JSON(struct{}{})(&b); err != nil || b.String() != "{\n  \"schemaVersion\": 3\n}\n" {
 		t.Errorf("empty object: %q, %v", b.String(), err)
 	}
 	if err := report.JSON([]int{1})(&b); err == nil || !strings.Contains(err.Error(), "not a JSON object") {

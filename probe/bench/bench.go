@@ -118,20 +118,24 @@ func Run(ctx context.Context, cfg Config) (report.BenchReport, error) {
 
 // benchRate runs both lanes at one rate.
 func benchRate(ctx context.Context, cfg *Config, rate float64, rep *report.BenchReport) (report.BenchRateResult, error) {
-	bare, err := StartRaw(ctx, probe.BaselineConfig{Conn: cfg.Conn, Instances: cfg.Instances, Logger: cfg.Logger})
-	if err != nil {
-		return report.BenchRateResult{}, fmt.Errorf("bench: %w", err)
-	}
-	defer bare.Close()
-	if rep.RedisVersion == "" {
-		rep.RedisVersion = redisVersion(ctx, bare)
-	}
 	h, err := harness.Start(ctx, harness.Config{Conn: cfg.Conn, Instances: cfg.Instances, Channel: cfg.Channel,
 		Logger: cfg.Logger, LatencyAtHandler: true})
 	if err != nil {
 		return report.BenchRateResult{}, fmt.Errorf("bench: %w", err)
 	}
 	defer h.Close()
+	// The bare lane moves as many bytes per message as the bridge's: the
+	// ratios are then the bridge's own work, not Redis copying more bytes.
+	bare, err := StartRaw(ctx, probe.BaselineConfig{Conn: cfg.Conn, Instances: cfg.Instances, Logger: cfg.Logger,
+		PayloadSize: h.EventSize()})
+	if err != nil {
+		return report.BenchRateResult{}, fmt.Errorf("bench: %w", err)
+	}
+	defer bare.Close()
+	rep.PayloadBytes = bare.PayloadSize()
+	if rep.RedisVersion == "" {
+		rep.RedisVersion = redisVersion(ctx, bare)
+	}
 	lanes := [2]load.Lane{bare, h}
 	var acc [2]segment
 	half := cfg.Duration / 2

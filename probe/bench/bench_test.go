@@ -66,6 +66,11 @@ func TestBenchRunsBothLanes(t *testing.T) {
 	if rep.Rates[1].Bare.DeliveriesPerSec <= rep.Rates[0].Bare.DeliveriesPerSec {
 		t.Errorf("max delivered %.0f/s, no more than the paced 400/s (%.0f/s)", rep.Rates[1].Bare.DeliveriesPerSec, rep.Rates[0].Bare.DeliveriesPerSec)
 	}
+	// The bare lane's messages are as long as the bridge's envelopes (about
+	// 150 bytes), not its 14-byte header alone.
+	if rep.PayloadBytes < 100 || rep.PayloadBytes > 300 {
+		t.Errorf("payloadBytes %d, want the bridge envelope's length (100..300)", rep.PayloadBytes)
+	}
 	if n := strings.Count(log.String(), "lane:"); n != 8 {
 		t.Errorf("logged %d segments, want 2 rates × 4:\n%s", n, log.String())
 	}

@@ -89,6 +89,9 @@ func (r *Raw) sample(sub int, seq uint32, sentNs, recvNs int64) {
 	s.lat.Record(time.Duration(recvNs - sentNs))
 }
 
+// PayloadSize is the length of every message the lane publishes.
+func (r *Raw) PayloadSize() int { return r.l.PayloadSize() }
+
 // Publish sends event k from instance from; a failure is counted by the
 // lane and shows as a missing delivery.
 func (r *Raw) Publish(ctx context.Context, from int, _ int64) { _ = r.l.Publish(ctx, from) }

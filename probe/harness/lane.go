@@ -3,6 +3,7 @@ package harness
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/bridgescope/bridgescope/bridge"
 	"github.com/bridgescope/bridgescope/metrics"
@@ -39,6 +40,19 @@ func (l *Lane) Expected() int64 { return l.h.expected() }
 
 // Delivered is how many distinct deliveries to other instances arrived.
 func (l *Lane) Delivered() int64 { return l.h.received() }
+
+// EventSize is the length in bytes of a typical message of the lane on the
+// wire: the envelope instance 0 sends for event 100,000 as its 100,000th,
+// within a few bytes of every other (numbers of other lengths). A bare lane
+// held against this one pads its messages to it.
+func (l *Lane) EventSize() int {
+	b := l.h.bridges[0]
+	now := time.Now()
+	return len(bridge.AppendEnvelope(nil, &bridge.Envelope{
+		Type: harnessEventType, Data: eventData(100_000), Timestamp: now.UnixMilli(),
+		Source: b.Config().InstanceID, Seq: 100_000, Boot: b.Boot(), SentNs: now.UnixNano(),
+	}))
+}
 
 // Close closes every bridge; their handlers have finished when it returns.
 func (l *Lane) Close() { l.h.closeBridges() }
