@@ -37,10 +37,11 @@ type Malformed struct {
 }
 
 // Handler receives events. Handlers run one event at a time, in arrival
-// order: on the bridge's dispatcher goroutine, or, while the queue is empty,
-// on the subscription reader's own (it saves a goroutine wake-up per socket
-// read; see readHook.inline). A slow handler fills the queue (see
-// Config.QueueSize). A panic in a handler is recovered and counted.
+// order: on the subscription reader's goroutine while they are quick (no
+// goroutine to wake per socket read), or on the bridge's dispatcher
+// goroutine for a while after a batch of them took over a millisecond, so
+// that a slow handler fills the queue (Config.QueueSize) rather than holding
+// up the socket. A panic in a handler is recovered and counted.
 type Handler func(Event)
 
 // Bridge is one instance on the event bridge.
