@@ -379,7 +379,7 @@ func (r *Registry) source(id string, now time.Time) *source {
 			delete(r.sources, evict)
 		}
 		if s == nil {
-			s = &source{id: id, boots: make(map[string]time.Time)}
+			s = &source{id: id, boots: make(map[string]time.Time), ring: new(counterRing)}
 		}
 		r.sources[id] = s
 	} else {

@@ -126,6 +126,16 @@ func (r *counterRing) at(sec int64) *counts {
 	return &r.vals[i]
 }
 
+// forget empties the ring without clearing its counts: a second marked -1
+// is never one at asks for, nor one sum adds up, and at zeroes a slot's
+// counts when it takes it for a new second. Recycling a row so costs 480
+// bytes of stores, not 3.8 KB.
+func (r *counterRing) forget() {
+	for i := range r.secs {
+		r.secs[i] = -1
+	}
+}
+
 // sum adds up the last n seconds up to nowSec.
 func (r *counterRing) sum(nowSec int64, n int64) counts {
 	var c counts

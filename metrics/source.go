@@ -5,6 +5,7 @@ import "time"
 // source is the registry's passive record of one publisher.
 type source struct {
 	chans                        map[string]*srcChan // per channel: its seq as seen here
+	first                        *srcChan            // its first channel's, which recycle keeps
 	id                           string
 	events, gaps, dups, reorders int64
 	malformed                    int64
@@ -13,7 +14,7 @@ type source struct {
 	oneWay                       *Histogram
 	oneWayStale                  bool // oneWay is an evicted row's: reset it before the first sample
 	boots                        map[string]time.Time
-	ring                         counterRing
+	ring                         *counterRing // behind a pointer: recycle keeps its 3.8 KB as they are
 	lastSeen                     time.Time
 }
 
@@ -64,10 +65,11 @@ func (s *source) observe(ev SourceEvent, now time.Time) (proved bool) {
 
 // recycle makes an evicted source the row of id, keeping what it allocated.
 func (s *source) recycle(id string) {
-	boots, chans, hist := s.boots, s.chans, s.oneWay
+	boots, chans, hist, ring, first := s.boots, s.chans, s.oneWay, s.ring, s.first
 	clear(boots)
 	clear(chans)
-	*s = source{id: id, boots: boots, chans: chans, oneWay: hist, oneWayStale: hist != nil}
+	ring.forget()
+	*s = source{id: id, boots: boots, chans: chans, first: first, oneWay: hist, oneWayStale: hist != nil, ring: ring}
 }
 
 // pruneBoots forgets the source's boots not heard for staleBoot.
@@ -106,7 +108,17 @@ func (s *source) noteSeq(ev SourceEvent) {
 	switch {
 	case c == nil:
 		if len(s.chans) < maxRowChannels {
-			s.chans[ev.Channel] = &srcChan{boot: ev.Boot, max: ev.Seq} // first sight: a baseline
+			switch {
+			case len(s.chans) > 0:
+				c = new(srcChan)
+			case s.first != nil:
+				c = s.first // a recycled row's: most sources publish on one channel
+			default:
+				c = new(srcChan)
+				s.first = c
+			}
+			*c = srcChan{boot: ev.Boot, max: ev.Seq} // first sight: a baseline
+			s.chans[ev.Channel] = c
 		}
 	case c.boot != ev.Boot: // a restart: its seqs count from 1
 		c.boot, c.max, c.total = ev.Boot, ev.Seq, satAdd(c.total, ev.Seq)
