@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/bridgescope/bridgescope/bridge"
 	"github.com/bridgescope/bridgescope/bridge/bridgetest"
 )
@@ -17,37 +19,51 @@ import (
 // message's receive time later than it ran, nor earlier than it was sent),
 // and messages taken from one socket read share its time: the reader
 // batched them.
-func TestBatchedReadKeepsOrderAndReceiveTimes(t *testing.T) {
-	const n = 2000
+// startHandling starts a bridge named id on a private Redis with h as its
+// handler, and returns a plain client of that Redis to publish with.
+func startHandling(t *testing.T, id string, h bridge.Handler) *redis.Client {
+	t.Helper()
 	srv := bridgetest.Start(t)
-	b, err := bridge.New(fastCfg(srv.URL(), "bot-batch"))
+	b, err := bridge.New(fastCfg(srv.URL(), id))
 	if err != nil {
 		t.Fatal(err)
 	}
+	b.Handle(h)
+	if err := b.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { b.Close() })
+	return srv.Client(t)
+}
+
+// publishBurst publishes events from..from+n−1 (their data is the number)
+// in one pipeline: they arrive in as few socket reads as Redis makes.
+func publishBurst(t *testing.T, raw *redis.Client, from, n int) {
+	t.Helper()
+	ctx := context.Background()
+	pipe := raw.Pipeline()
+	for k := from; k < from+n; k++ {
+		pipe.Publish(ctx, bridge.DefaultChannel, `{"type":"t","data":`+strconv.Itoa(k)+`,"timestamp":1,"source":"pub"}`)
+	}
+	if _, err := pipe.Exec(ctx); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestBatchedReadKeepsOrderAndReceiveTimes(t *testing.T) {
+	const n = 2000
 	var mu sync.Mutex
 	var seqs []int
 	var recv, handled []int64
-	b.Handle(func(ev bridge.Event) {
+	raw := startHandling(t, "bot-batch", func(ev bridge.Event) {
 		now := time.Now().UnixNano()
 		k, _ := strconv.Atoi(string(ev.Data))
 		mu.Lock()
 		seqs, recv, handled = append(seqs, k), append(recv, ev.RecvNs), append(handled, now)
 		mu.Unlock()
 	})
-	ctx := context.Background()
-	if err := b.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
-	raw := srv.Client(t)
 	sent := time.Now().UnixNano()
-	pipe := raw.Pipeline()
-	for k := range n {
-		pipe.Publish(ctx, bridge.DefaultChannel, `{"type":"t","data":`+strconv.Itoa(k)+`,"timestamp":1,"source":"pub"}`)
-	}
-	if _, err := pipe.Exec(ctx); err != nil {
-		t.Fatal(err)
-	}
+	publishBurst(t, raw, 0, n)
 	waitFor(t, "the burst", 10*time.Second, func() bool { mu.Lock(); defer mu.Unlock(); return len(seqs) == n })
 	mu.Lock()
 	defer mu.Unlock()
@@ -75,14 +91,9 @@ func TestBatchedReadKeepsOrderAndReceiveTimes(t *testing.T) {
 // once, in order.
 func TestSlowHandlerSwitchesToQueueInOrder(t *testing.T) {
 	const rounds, per = 30, 100
-	srv := bridgetest.Start(t)
-	b, err := bridge.New(fastCfg(srv.URL(), "bot-slow"))
-	if err != nil {
-		t.Fatal(err)
-	}
 	var mu sync.Mutex
 	var seqs []int
-	b.Handle(func(ev bridge.Event) {
+	raw := startHandling(t, "bot-slow", func(ev bridge.Event) {
 		k, _ := strconv.Atoi(string(ev.Data))
 		if k%per == 0 {
 			time.Sleep(3 * time.Millisecond) // past the inline budget
@@ -92,19 +103,8 @@ func TestSlowHandlerSwitchesToQueueInOrder(t *testing.T) {
 		mu.Unlock()
 	})
 	ctx := context.Background()
-	if err := b.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
-	raw := srv.Client(t)
 	for r := range rounds {
-		pipe := raw.Pipeline()
-		for i := range per {
-			pipe.Publish(ctx, bridge.DefaultChannel, `{"type":"t","data":`+strconv.Itoa(r*per+i)+`,"timestamp":1,"source":"pub"}`)
-		}
-		if _, err := pipe.Exec(ctx); err != nil {
-			t.Fatal(err)
-		}
+		publishBurst(t, raw, r*per, per)
 		if r%3 == 0 { // single events too: batches of one
 			raw.Publish(ctx, bridge.DefaultChannel, `{"type":"t","data":-1,"timestamp":1,"source":"pub"}`)
 		}
