@@ -20,8 +20,9 @@ const maxReadBatch = 128
 // cooldownFactor times as long as it took (at most maxCooldown), so a slow
 // handler holds up the queue (QueueSize), not the socket, while one slow
 // batch (a collection, a lock held for a moment) costs a few milliseconds
-// of wake-ups rather than a second of them. deadlineSlack is the hold-up below which the read deadline (the
-// liveness wait, seconds) is left as it was.
+// of wake-ups rather than a second of them. deadlineSlack is the hold-up
+// below which the read deadline (the liveness wait, seconds) is left as it
+// was.
 const (
 	inlineBudget   = time.Millisecond
 	cooldownFactor = 10
@@ -40,9 +41,10 @@ type readHookKey struct{}
 // connection hands them over right before it reads (or blocks) again. The
 // dispatcher then wakes once per socket read, not once per message.
 //
-// A message's receive time is the time of the socket read that completed
-// it: every message parsed from one read arrived then, so one clock reading
-// per read serves them all, and none is later than its real arrival.
+// A message's receive time is the end of the socket read that completed
+// it: every message parsed from one read was in the process then, so one
+// clock reading per read serves them all, and no message's time includes
+// the parsing or handling of those before it.
 //
 // The hook is bound to the last connection dialled with it (the
 // subscription's: nothing else is dialled with the reader's context). Until
