@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/bridgescope/bridgescope/bridge/bridgetest"
+	"github.com/bridgescope/bridgescope/metrics/report"
 )
 
 // TestWatchJSONStream: --json-stream (--ndjson) prints one snapshot per
@@ -43,7 +44,7 @@ func TestWatchJSONStream(t *testing.T) {
 	}
 	last := lines[len(lines)-1]
 	ins, _ := last["instances"].([]any)
-	if last["schemaVersion"] != 2.0 || len(ins) != 1 || ins[0].(map[string]any)["latencyDist"] == nil ||
+	if last["schemaVersion"] != float64(report.SchemaVersion) || len(ins) != 1 || ins[0].(map[string]any)["latencyDist"] == nil ||
 		last["baseline"] == nil || len(last["sources"].([]any)) == 0 || len(last["alerts"].([]any)) == 0 ||
 		len(last["transitions"].([]any)) == 0 {
 		t.Errorf("final line: schemaVersion %v, instances %v, baseline %v, sources %v, alerts %v, transitions %v",
