@@ -80,7 +80,9 @@ func TestDemoInTmux(t *testing.T) {
 	tmux("send-keys", "-t", "demo", "p")
 	waitScreen("PAUSED in the header", has("PAUSED"))
 	tmux("send-keys", "-t", "demo", "s")
-	waitScreen("the snapshot path", has("snaps"))
+	// "writing snapshot to …/snaps…" shows first; "snapshot: NAME.{…}" once
+	// the files are written (CI once globbed between the two).
+	waitScreen("the snapshot written", has("snapshot: "))
 	if files, _ := filepath.Glob(filepath.Join(dir, "snaps", "*.json")); len(files) != 1 {
 		t.Errorf("snapshot files: %v", files)
 	}
