@@ -63,9 +63,9 @@ type BaselineConfig struct {
 }
 
 // Baseline is a raw lane: plain go-redis PUBLISH of a 14-byte header
-// (padded to BaselineConfig.PayloadSize) on a private channel, read by plain subscriptions (ReceiveTimeout, no Go
-// channel in between) and timed as the bridge path is, recv − sent on this
-// process's clock. It is Redis and the network with nothing of ours on top.
+// (padded to BaselineConfig.PayloadSize) on a private channel, read by
+// plain subscriptions (ReceiveTimeout, no Go channel in between) and timed
+// as the bridge path is, recv − sent on this process's clock. It is Redis and the network with nothing of ours on top.
 type Baseline struct {
 	cfg    BaselineConfig
 	b      *bridge.Bridge // never started: it only owns the client
